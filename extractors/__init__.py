@@ -1,0 +1,119 @@
+"""Pure extraction: one health page's HTML in, one structured `Record` out.
+
+No Scrapy, no network, no file I/O, no global state: spiders, the CLI and the tests all call
+`extract`, and the same bytes always give the same record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+import trafilatura
+
+from .boilerplate import main_body, pruned_copy
+from .errors import (
+    EncodingError,
+    ExtractionError,
+    ListingPageError,
+    NoMainContentError,
+    NotHTMLError,
+    PageTooDeepError,
+    PageTooLargeError,
+)
+from .listing import is_listing
+from .parse import DEFAULT_MAX_BYTES, decode_html, parse_html
+from .profiles import BY_KEY, detect_profile
+from .provenance import read_provenance
+from .record import ExtractorInfo, Record
+from .reference_lists import find_references
+from .references import parse_reference
+from .sections import read_structure
+from .urls import canonicalize_url
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "EncodingError",
+    "ExtractionError",
+    "ListingPageError",
+    "NoMainContentError",
+    "NotHTMLError",
+    "PageTooDeepError",
+    "PageTooLargeError",
+    "Record",
+    "extract",
+]
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+EXTRACTOR = ExtractorInfo(
+    name="healthcrawl", version=_version("healthcrawl"), trafilatura=trafilatura.__version__
+)
+
+
+def extract(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    fetched_at: datetime | None = None,
+    profile: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Record:
+    """Extract the record of one page, or raise an `ExtractionError` subclass saying why not.
+
+    `profile` forces a site profile key (for mirrors whose host and markup say nothing);
+    pages over `max_bytes` are refused before parsing.
+    """
+    tree = parse_html(decode_html(html, url, max_bytes), url)
+    site = BY_KEY[profile] if profile else detect_profile(url, tree)
+    provenance = read_provenance(tree, url, site)
+    references = find_references(tree, site)
+    if is_listing(tree):
+        raise ListingPageError(url, "listing page: mostly links, no article text")
+    pruned = pruned_copy(tree, site, (*references.drop, *provenance.consumed))
+    body = main_body(pruned, url)
+    title = provenance.title
+    structure = read_structure(body, title) if body is not None else None
+    if structure is None or not structure.text:
+        raise NoMainContentError(url, "no main content left after boilerplate removal")
+    return Record(
+        id=_record_id(canonicalize_url(provenance.canonical_url or url), structure.text),
+        url=url,
+        canonical_url=provenance.canonical_url,
+        source=site.key,
+        fetched_at=_iso_utc(fetched_at),
+        language=provenance.language,
+        title=title or structure.sections[0].heading or "",
+        sections=structure.sections,
+        bullets=structure.bullets,
+        references=tuple(
+            parse_reference(item.text_content(), n) for n, item in enumerate(references.items, 1)
+        ),
+        byline=provenance.byline,
+        doc_id=provenance.doc_id,
+        date_modified=provenance.date_modified,
+        date_published=provenance.date_published,
+        rights=provenance.rights,
+        text=structure.text,
+        extractor=EXTRACTOR,
+    )
+
+
+def _record_id(canonical_url: str | None, text: str) -> str:
+    key = canonical_url if canonical_url else " ".join(text.split())
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

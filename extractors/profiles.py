@@ -1,0 +1,112 @@
+"""Site profiles: what is particular to one site, as data. The pipeline itself is shared.
+
+To add a site, add a `Profile` to `PROFILES` (before "generic"): its hosts, an XPath that
+recognises its pages on a mirror, and whatever selectors or patterns differ from the generic
+rules. Fields left empty fall back to the generic behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    key: str
+    """Record `source` value."""
+    hosts: tuple[str, ...] = ()
+    """Host names (suffix match) whose pages use this profile."""
+    marker: str | None = None
+    """XPath that is true for this site's pages wherever they are served (mirrors, saved files)."""
+    title: str = "//main//h1 | //article//h1 | //h1"
+    """XPath of the heading that carries the title; the first with text wins."""
+    prune: tuple[str, ...] = ()
+    """XPaths of site boilerplate removed before trafilatura sees the page."""
+    references: tuple[str, ...] = ()
+    """XPaths of reference list items (li) when the generic "References" anchor misses them."""
+    byline: tuple[str, ...] = ()
+    """XPaths of the byline element, tried before the generic ones."""
+    doc_id_text: re.Pattern[str] | None = None
+    """Pattern whose group 1 is the document id, and group 2 (if any) the review date."""
+    doc_id_url: re.Pattern[str] | None = None
+    """Pattern on the URL whose group 1 is the document id."""
+    keep_hidden: bool = False
+    """Unhide `hidden` panels (collapsed tabs that hold content) before trafilatura runs."""
+
+
+_DATE_TAIL = r"((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s+\d{4}))"
+
+MAYOCLINIC = Profile(
+    key="mayoclinic",
+    hosts=("mayoclinic.com", "mayoclinic.org"),
+    marker=(
+        "//meta[contains(@content, 'Mayo Clinic') or contains(@content, 'MayoClinic')]"
+        " | //title[contains(., 'Mayo Clinic') or contains(., 'MayoClinic.com')]"
+        " | //a[contains(@href, '/DSECTION=')]"
+    ),
+    prune=(
+        "//*[@id='tabs' or contains(@class, 'tabs') or @role='tablist']",
+        "//*[contains(@class, 'cmp-expando__button')]",
+        "//*[contains(@class, 'acces-list-container') or contains(@class, 'access-list')]",
+        "//*[contains(@class, 'cmp-eloqua-form') or contains(@class, 'cmp-related-content')]",
+    ),
+    byline=("//*[@id='byline' or contains(@class, 'byline')]",),
+    doc_id_text=re.compile(r"\b(DS\d{5})\b\s*" + _DATE_TAIL + "?"),
+    doc_id_url=re.compile(r"/(DS\d{5}|syc-\d+|drc-\d+)\b"),
+)
+
+GARD = Profile(
+    key="gard",
+    hosts=("rarediseases.info.nih.gov",),
+    marker="//app-root | //meta[@name='og:site_name' and contains(@content, 'GARD')]",
+    title="//h1[contains(@class, 'title')] | //main//h1 | //h1",
+    prune=(
+        "//app-feedback-banner | //*[contains(@class, 'feedback')]",
+        "//app-scroll-to-top | //*[contains(@class, 'scroll-to-top')]",
+        "//app-view-sources-references/button",
+    ),
+    references=("//app-view-sources-references//li",),
+    doc_id_url=re.compile(r"/diseases/(\d+)/"),
+    keep_hidden=True,
+)
+
+MEDLINEPLUS = Profile(
+    key="medlineplus",
+    hosts=("medlineplus.gov",),
+    marker="//meta[@name='DC.Publisher' and contains(@content, 'National Library of Medicine')]"
+    " | //title[contains(., 'MedlinePlus')]",
+    prune=("//*[@id='mplus-share' or contains(@class, 'page-actions')]",),
+    doc_id_url=re.compile(r"/(?:ency/article/)?([\w-]+)\.html?$"),
+)
+
+NHS = Profile(
+    key="nhs",
+    hosts=("nhs.uk", "nhsinform.scot"),
+    marker="//link[contains(@href, 'nhsuk')] | //*[contains(@class, 'nhsuk-header')]",
+    prune=(
+        "//*[contains(@class, 'nhsuk-review-date')]/following-sibling::*"
+        "[contains(@class, 'feedback')]",
+        "//*[contains(@class, 'nhsuk-breadcrumb') or contains(@class, 'nhsuk-pagination')]",
+    ),
+)
+
+GENERIC = Profile(key="generic")
+
+PROFILES: tuple[Profile, ...] = (MAYOCLINIC, GARD, MEDLINEPLUS, NHS, GENERIC)
+BY_KEY = {profile.key: profile for profile in PROFILES}
+
+
+def detect_profile(url: str | None, tree: etree._Element) -> Profile:
+    """Pick the profile by URL host first, then by page markers (for mirrors and saved files)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    for profile in PROFILES:
+        if host and any(host == h or host.endswith("." + h) for h in profile.hosts):
+            return profile
+    for profile in PROFILES:
+        if profile.marker and tree.xpath(f"boolean({profile.marker})"):
+            return profile
+    return GENERIC

@@ -1,0 +1,319 @@
+"""Parse one entry of a page's References/Sources list into a `Reference`.
+
+Health pages cite in AMA (Mayo Clinic), Vancouver/NLM (PubMed, ClinicalTrials.gov, GARD),
+APA-ish author-date, or as plain "Title. Organisation. URL" web citations. All of them are
+period-separated parts in a fixed order, so the parser:
+
+1. pulls out the parts whose dots would confuse a split at ". " (URLs, DOIs, PMIDs, the
+   "Accessed ..." date and any other full date standing on its own);
+2. reads an APA "Authors (YEAR)." lead when there is one;
+3. otherwise splits the rest at sentence ends (not after "Sept." or ", Minn.") and assigns
+   parts by position: "Surname Initials" authors, title, then a journal's
+   "YEAR;VOL(ISSUE):PAGES", an "In:" book, or a publisher or organisation.
+
+Choices: `year` is the publication year only (a journal issue, a publisher's year, an APA
+"(2019)" or a lone year part), never an access date or the date of an expert opinion; those
+full dates go to `accessed` and `date`, and a journal's full issue date ("2019 Mar 21") also
+goes to `date`. An entry whose authors carry a note such as "(expert opinion)" is a personal
+communication: it has no title, and its next part is the `source`. A doi.org link fills
+`doi`, not `url`. A leading list number ("1." or "[1]") is cut from `raw` and fills `n`
+only when the caller gives none. Anything not recognised stays None, () or False.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .record import Reference
+
+_YEAR = r"(?:18|19|20)\d\d"
+_MONTH = (
+    r"\b(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+_MONTHS = {name: i for i, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DATE_FORMS = (
+    re.compile(rf"{_MONTH}\s*(?P<day>\d{{1,2}}),?\s+(?P<year>{_YEAR})\b"),  # Sept. 28, 2010
+    re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>{_YEAR})\b"),  # 3 March 2021
+    re.compile(rf"\b(?P<year>{_YEAR})\s+{_MONTH}\s*(?P<day>\d{{1,2}})\b"),  # 2021 Mar 3
+    re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d\d)-(?P<day>\d\d)\b"),  # 2021-03-03
+)
+
+_LABEL = re.compile(r"^(?:References?|Sources?)\s*:\s*", re.I)
+_LEADING_NUMBER = re.compile(r"^(?:\[(?P<bracketed>\d{1,4})\]\s*|(?P<dotted>\d{1,3})[.)]\s+)")
+_DOI_URL = re.compile(r"(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\.\d+/\S+)", re.I)
+_URL = re.compile(
+    r"(?:\b(?:available\s+(?:from|at|online)|retrieved\s+from|URL)\s*:?\s*)?<?"
+    r"(?P<url>(?:https?://|www\.)\S+)",
+    re.I,
+)
+_DOI = re.compile(r"(?:\bdoi\b\s*:?\s*)?(?P<doi>10\.\d{4,9}/\S+)", re.I)
+_PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.I)
+_LINK_LABEL = re.compile(
+    r"\[[^\]]*\b(?:PubMed|Abstract|Full[ -]?Text|Article|Scholar|CrossRef|PMC|Internet)\b[^\]]*\]"
+    r"|\b(?:PubMed\s+Central\s+)?PMCID\s*:?\s*PMC\d+",
+    re.I,
+)
+_ACCESSED = re.compile(
+    r"[\[(]?\s*\b(?:(?:last\s+)?accessed|retrieved|viewed|cited)(?:\s+on)?\s*:?\s*", re.I
+)
+_CLOSE = re.compile(r"\s*[\])]?\s*\.?")
+_DATE_END = re.compile(r"\s*\.?(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.?!]\s*$")
+
+_BOUNDARY = re.compile(r"(?<=[.?!])\s+|(?<=[.?!][\"”])\s+")
+_NO_SPLIT = re.compile(
+    r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Inc|Ltd|Co|Corp|St|Dr|Jr|Sr|vs|Vol|pp?)"
+    r"|,\s+(?:Ala|Ariz|Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo"
+    r"|Mont|Neb|Nev|Okla|Ore|Pa|Tenn|Tex|Vt|Va|Wash|Wis|Wyo)"
+    r"|\b(?:[A-Z]\.)+[A-Z])\.$"
+)
+_EDGES = re.compile(r"^[\s.,;:]+|(?:\s*[,;:]|\s+\.)+\s*$")
+_FILLER = re.compile(r"(?:\d+(?:st|nd|rd|th)\s+ed(?:ition)?|pp?\.\s*[\w–-]+)\.?", re.I)
+
+_SURNAME = r"(?:(?:van|von|der|den|de|del|della|da|di|du|dos|le|la|ten|ter)\s+)*[^\W\d_a-z][^\s,.;:()\d]*"
+_NAME = rf"{_SURNAME}\s+[A-Z]{{1,4}}(?:\s+(?:Jr|Sr|II|III|IV)\.?)?"
+_AUTHORS = re.compile(
+    rf"(?P<names>{_NAME}(?:,\s*{_NAME})*)(?P<etal>,?\s*et\s+al\b\.?)?"
+    r"(?:,?\s*(?:eds?|editors?)\b\.?)?(?:\s*\((?P<note>[^)]*)\))?\.?"
+)
+_NAME_SEP = re.compile(r",\s*")
+_APA_NAME = re.compile(rf"{_SURNAME},\s+[A-Z]\.(?:[\s-]?[A-Z]\.)*")
+_APA_NAME_SEP = re.compile(r",?\s+&\s+|(?<=\.),\s+")
+_APA_ETAL = re.compile(r",?\s*et\s+al\.?$")
+_APA_LEAD = re.compile(
+    rf"(?P<who>[^()]+?)\s*\((?P<year>{_YEAR})[a-z]?(?:,\s*(?P<when>[^)]*))?\)\.?\s*(?P<rest>.*)"
+)
+_APA_JOURNAL = re.compile(
+    r"(?P<source>.+?),\s*(?P<volume>\d+)(?:\s*\((?P<issue>[^)]+)\))?(?:,\s*(?P<pages>\S+))?"
+)
+
+_IN = re.compile(r"In\s*:\s*")
+_EDITORS = re.compile(r".*\b(?:eds?|editors?)\.?")
+_JOURNAL = re.compile(
+    rf"(?P<year>{_YEAR})[a-z]?"
+    r"(?:\s+[A-Z][a-z]{2,8}\.?(?:\s*[-–/]\s*[A-Z][a-z]{2,8}\.?)?(?:\s+\d{1,2}(?:\s*-\s*\d{1,2})?)?)?"
+    r"(?:\s*;\s*(?P<volume>[^\s:;()]+)?\s*(?:\((?P<issue>[^)]+)\))?\s*(?::\s*(?P<pages>[^\s;,]+))?)?"
+)
+_PUBLISHER = re.compile(
+    rf"(?:(?P<place>[^:;]+):\s*)?(?P<publisher>[^:;]+?)\s*[;:,]\s*(?P<year>{_YEAR})[a-z]?"
+)
+_LABELLED = (
+    ("volume", re.compile(r"\bVol(?:ume)?\.?\s*(\d+\w*)")),
+    ("issue", re.compile(r"\b(?:Issue|No\.)\s*([A-Z]?\d+\w*)")),
+    ("pages", re.compile(r"\b(?:pp?\.|Pages?)\s*([A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?)")),
+)
+
+
+def parse_reference(raw: str, n: int | None = None) -> Reference:
+    """Split one reference-list entry into fields; never raises, unknown parts stay empty."""
+    text = " ".join(raw.split())
+    numbered = _LEADING_NUMBER.match(text)
+    if numbered:
+        text = text[numbered.end():]
+        if n is None:
+            n = int(numbered["bracketed"] or numbered["dotted"])
+    found: dict[str, str] = {}
+    body = _pull_identifiers(_LABEL.sub("", text, count=1), found)
+    body = _pull_date(body, found)
+    fields = _apa(body) or _positional(body)
+    return Reference(n=n, raw=text, **{**_labelled(body), **fields, **found})
+
+
+def _pull_identifiers(text: str, found: dict[str, str]) -> str:
+    """Cut URLs, DOIs, PMIDs and the access date out first: their dots would split parts."""
+    for pattern, key in ((_DOI_URL, "doi"), (_URL, "url"), (_DOI, "doi"), (_PMID, "pmid")):
+        text = _pull(pattern, key, text, found)
+    text = _LINK_LABEL.sub(" ", text)
+    for lead in _ACCESSED.finditer(text):
+        hit = _date_at(text, lead.end())
+        if hit:
+            found["accessed"] = hit[0]
+            end = _CLOSE.match(text, hit[1]).end()
+            return f"{text[:lead.start()]} {text[end:]}"
+    return text
+
+
+def _pull(pattern: re.Pattern[str], key: str, text: str, found: dict[str, str]) -> str:
+    """Remove every match, keep the first value; punctuation after the value stays as a part end."""
+
+    def cut(match: re.Match[str]) -> str:
+        value = _trim(match[key])
+        found.setdefault(key, value)
+        return " " + match[key][len(value):]
+
+    return pattern.sub(cut, text)
+
+
+def _trim(value: str) -> str:
+    """Drop sentence punctuation glued to a URL or DOI but keep balanced brackets in it."""
+    while value and (
+        value[-1] in ".,;:'\">"
+        or (value[-1] == ")" and value.count(")") > value.count("("))
+        or (value[-1] == "]" and value.count("]") > value.count("["))
+    ):
+        value = value[:-1]
+    return value
+
+
+def _pull_date(text: str, found: dict[str, str]) -> str:
+    """Record the first full date; cut it when it stands as its own part (AMA "Oct. 6, 2010.")."""
+    hits = [(m.start(), m) for form in _DATE_FORMS for m in form.finditer(text) if _iso(m)]
+    if not hits:
+        return text
+    match = min(hits, key=lambda hit: hit[0])[1]
+    found["date"] = _iso(match) or ""
+    before = text[: match.start()].strip()
+    after = _DATE_END.match(text, match.end())
+    if after and (not before or _SENTENCE_END.search(before)):
+        return f"{text[:match.start()]} {text[after.end():]}"
+    return text
+
+
+def _date_at(text: str, pos: int) -> tuple[str, int] | None:
+    """ISO date and end offset of a full date starting exactly at pos."""
+    for form in _DATE_FORMS:
+        match = form.match(text, pos)
+        iso = _iso(match) if match else None
+        if iso and match:
+            return iso, match.end()
+    return None
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    """YYYY-MM-DD from a date match, or None when the day cannot exist."""
+    parts = match.groupdict()
+    month = _MONTHS[parts["mon"][:3].lower()] if parts.get("mon") else int(parts["month"])
+    day = int(parts["day"])
+    if not (1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1]):
+        return None
+    return f"{parts['year']}-{month:02d}-{day:02d}"
+
+
+def _segments(text: str) -> list[str]:
+    """Split at sentence ends, but not after abbreviations such as "Sept." or ", Minn."."""
+    pieces: list[str] = []
+    for piece in _BOUNDARY.split(text):
+        if pieces and _NO_SPLIT.search(pieces[-1]):
+            pieces[-1] += " " + piece
+        else:
+            pieces.append(piece)
+    cleaned = (_clean(piece) for piece in pieces)
+    return [piece for piece in cleaned if piece and not _FILLER.fullmatch(piece)]
+
+
+def _clean(piece: str) -> str:
+    """Strip separators left by cut-out parts, and a final period unless an abbreviation owns it."""
+    piece = _EDGES.sub("", piece.strip())
+    return piece if _NO_SPLIT.search(piece) else piece.removesuffix(".")
+
+
+def _join(parts: list[str]) -> str | None:
+    """Rejoin title parts with the periods the split removed."""
+    text = " ".join(p if _SENTENCE_END.search(p) else p + "." for p in parts)
+    return text.removesuffix(".") or None
+
+
+def _positional(body: str) -> dict[str, object]:
+    """Vancouver/AMA/plain: optional authors part, then parts assigned by `_roles`."""
+    segs = _segments(body)
+    who = _AUTHORS.fullmatch(segs[0]) if segs else None
+    if not who:
+        return _roles(segs, titled=True)
+    fields = _roles(segs[1:], titled=not who["note"])
+    fields.update(authors=tuple(_NAME_SEP.split(who["names"])), et_al=bool(who["etal"]))
+    return fields
+
+
+def _roles(segs: list[str], titled: bool) -> dict[str, object]:
+    """Title first, then an "In:" book, a journal's issue data, or a publisher/organisation."""
+    if not titled:
+        return _publisher(segs)
+    at_in = next((i for i, seg in enumerate(segs) if _IN.match(seg)), None)
+    at_journal = next((i for i, seg in enumerate(segs) if _JOURNAL.fullmatch(seg)), None)
+    if at_in is not None and (at_journal is None or at_in < at_journal):
+        container, tail = _container(segs[at_in:])
+        return _present(title=_join(segs[:at_in]), container=container, **_publisher(tail))
+    if at_journal is not None:
+        issue = _JOURNAL.fullmatch(segs[at_journal])
+        head = segs[:at_journal]
+        named = bool(head) and (len(head) > 1 or bool(issue and issue["volume"]))
+        return _present(
+            title=_join(head[:-1] if named else head),
+            source=head[-1] if named else None,
+            year=int(issue["year"]) if issue else None,
+            **({k: issue[k] for k in ("volume", "issue", "pages")} if issue else {}),
+        )
+    at_publisher = next((i for i, seg in enumerate(segs) if _PUBLISHER.fullmatch(seg)), None)
+    if at_publisher:  # "Org. Title. City: Publisher; 2019": the part before the publisher
+        return _present(title=segs[at_publisher - 1], **_publisher(segs[at_publisher:]))
+    return _present(title=segs[0] if segs else None, **_publisher(segs[1:]))
+
+
+def _container(segs: list[str]) -> tuple[str | None, list[str]]:
+    """The book of "In: Book." or of "In: Editor X, editor. Book."; and the parts after it."""
+    body = _IN.sub("", segs[0], count=1)
+    if _EDITORS.fullmatch(body):
+        return (segs[1] if len(segs) > 1 else None), segs[2:]
+    return body or None, segs[1:]
+
+
+def _publisher(tail: list[str]) -> dict[str, object]:
+    """Source and year from "City: Publisher; 2019", else the first part is the source."""
+    if not tail:
+        return {}
+    imprint = _PUBLISHER.fullmatch(tail[0])
+    if imprint:
+        return {"source": imprint["publisher"], "year": int(imprint["year"])}
+    year = next((_JOURNAL.fullmatch(seg) for seg in tail[1:] if _JOURNAL.fullmatch(seg)), None)
+    return _present(source=tail[0], year=int(year["year"]) if year else None)
+
+
+def _apa(body: str) -> dict[str, object] | None:
+    """APA "Smith, J., & Lee, K. (2019). Title. Journal, 12(3), 45-67."; None if not that shape."""
+    lead = _APA_LEAD.fullmatch(body)
+    if not lead:
+        return None
+    who = lead["who"].strip()
+    names, et_al = _apa_authors(who)
+    if not names and "." in who.removesuffix("."):
+        return None
+    segs = _segments(lead["rest"])
+    journal = _APA_JOURNAL.fullmatch(segs[1]) if len(segs) > 1 else None
+    fields = _present(**journal.groupdict()) if journal else _publisher(segs[1:])
+    if not names:
+        fields.setdefault("source", who.removesuffix("."))
+    date = _date_at(f"{lead['when']} {lead['year']}", 0) if lead["when"] else None
+    return fields | _present(
+        authors=names, et_al=et_al, title=segs[0] if segs else None,
+        year=int(lead["year"]), date=date[0] if date else None,
+    )
+
+
+def _apa_authors(who: str) -> tuple[tuple[str, ...], bool]:
+    """APA "Surname, I. I." names and whether "et al." follows; () when they are not names."""
+    trimmed = _APA_ETAL.sub("", who)
+    vancouver = _AUTHORS.fullmatch(trimmed)
+    if vancouver:
+        return tuple(_NAME_SEP.split(vancouver["names"])), trimmed != who or bool(vancouver["etal"])
+    names = tuple(name for name in _APA_NAME_SEP.split(trimmed) if name)
+    if names and all(_APA_NAME.fullmatch(name) for name in names):
+        return names, trimmed != who
+    return (), False
+
+
+def _labelled(body: str) -> dict[str, str]:
+    """Volume, issue and pages written out ("Volume 49", "Issue D1", "p. 12-20")."""
+    found = {}
+    for key, pattern in _LABELLED:
+        match = pattern.search(body)
+        if match:
+            found[key] = match[1]
+    return found
+
+
+def _present(**fields: object) -> dict[str, object]:
+    """Only the fields that were found, so defaults and earlier finds are not overwritten."""
+    return {key: value for key, value in fields.items() if value not in (None, "", ())}

@@ -1,0 +1,122 @@
+"""trafilatura's cleaned body tree to ordered sections, flat bullets and the clean text.
+
+One walk over the tree builds all three, so the text is exactly what the sections hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .bullets import split_term
+from .record import Block, Bullet, ListItem, Section
+from .text import is_boilerplate_line, normalize_space
+
+_CONTAINERS = {"div", "quote", "section", "article"}
+
+
+@dataclass(slots=True)
+class _Open:
+    heading: str | None
+    level: int | None
+    blocks: list[Block] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Structure:
+    sections: tuple[Section, ...]
+    bullets: tuple[Bullet, ...]
+    text: str
+
+
+def read_structure(body: etree._Element, title: str | None) -> Structure:
+    """Walk the body once. The title's own heading, before any content, opens no section:
+    the title is a field of its own, so its blocks go to the untitled first section."""
+    sections: list[_Open] = [_Open(None, None)]
+    _walk(body, sections, title)
+    kept = [s for s in sections if s.blocks or s.heading]
+    bullets = [
+        Bullet(section=s.heading, term=item.term, text=item.text)
+        for s in kept
+        for block in s.blocks
+        if block.type == "list"
+        for item in block.items or ()
+    ]
+    chunks = [chunk for s in kept for chunk in ([s.heading] if s.heading else []) + s.lines]
+    return Structure(
+        sections=tuple(Section(s.heading, s.level, tuple(s.blocks)) for s in kept),
+        bullets=tuple(bullets),
+        text="\n\n".join(chunks),
+    )
+
+
+def _walk(parent: etree._Element, sections: list[_Open], title: str | None) -> None:
+    for child in parent:
+        tag = child.tag
+        if tag == "head":
+            heading = _text(child)
+            is_title = heading == title and len(sections) == 1 and not sections[0].blocks
+            if heading and not is_title and not is_boilerplate_line(heading):
+                sections.append(_Open(heading, _level(child)))
+        elif tag == "list":
+            _add_list(child, sections[-1])
+        elif tag == "table":
+            _add_table(child, sections[-1])
+        elif tag in _CONTAINERS and any(c.tag in ("p", "head", "list", "table") for c in child):
+            _walk(child, sections, title)
+        elif tag != "graphic":
+            _add_paragraph(_text(child), sections[-1])
+
+
+def _add_paragraph(text: str, section: _Open) -> None:
+    if text and not is_boilerplate_line(text):
+        section.blocks.append(Block(type="paragraph", text=text))
+        section.lines.append(text)
+
+
+def _add_list(element: etree._Element, section: _Open) -> None:
+    items: list[ListItem] = []
+    lines: list[str] = []
+    for item in element.iter("item"):
+        display = _own_text(item)
+        if not display or is_boilerplate_line(display):
+            continue
+        term, rest = split_term(item, display)
+        items.append(ListItem(term=term, text=rest))
+        lines.append(display)
+    if items:
+        ordered = element.get("rend") == "ol"
+        section.blocks.append(Block(type="list", ordered=ordered, items=tuple(items)))
+        section.lines.append("\n".join(lines))
+
+
+def _add_table(element: etree._Element, section: _Open) -> None:
+    rows = []
+    for row in element.iter("row"):
+        cells = tuple(_text(cell) for cell in row.iter("cell"))
+        if any(cells):
+            rows.append(cells)
+    if rows:
+        section.blocks.append(Block(type="table", rows=tuple(rows)))
+        section.lines.append("\n".join(" | ".join(row) for row in rows))
+
+
+def _level(head: etree._Element) -> int:
+    rend = head.get("rend") or "h2"
+    return int(rend[1]) if rend[:1] == "h" and rend[1:2].isdigit() else 2
+
+
+def _text(element: etree._Element) -> str:
+    return normalize_space("".join(element.itertext()))
+
+
+def _own_text(item: etree._Element) -> str:
+    """An item's text without its nested lists (they become items of their own)."""
+    parts = [item.text or ""]
+    for child in item:
+        if child.tag != "list":
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return normalize_space("".join(parts))

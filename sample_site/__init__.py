@@ -1,0 +1,1 @@
+"""Loopback sample site that healthcrawl's spider tests crawl over real HTTP."""

@@ -1,0 +1,146 @@
+"""Bad input meets a specific exception whose message names the input, never a crash."""
+
+from __future__ import annotations
+
+import resource
+import struct
+import zlib
+
+import pytest
+
+from extractors import (
+    EncodingError,
+    NoMainContentError,
+    NotHTMLError,
+    PageTooDeepError,
+    PageTooLargeError,
+    extract,
+)
+from extractors.errors import TruncatedHTMLError
+
+URL = "https://example.org/health/page"
+ARTICLE = (
+    "<html><head><title>Fever</title></head><body><main><h1>Fever</h1>"
+    "<p>A fever is a temporary rise in body temperature, often due to an illness. Having a "
+    "fever is a sign that something out of the ordinary is going on in your body.</p>"
+    "<p>For an adult, a fever may be uncomfortable, but usually isn't a cause for concern "
+    "unless it reaches 103 F (39.4 C) or higher. For very young children, however, a "
+    "slightly raised temperature may indicate a serious infection.</p></main></body></html>"
+)
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0"))
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        (b"", NotHTMLError, f"{URL}: empty document"),
+        (b"  \n\t ", NotHTMLError, f"{URL}: empty document"),
+        (_png(), NotHTMLError, f"{URL}: content is a PNG image, not HTML"),
+        (b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", NotHTMLError, f"{URL}: content is a PDF document, not HTML"),
+        (b"\x00\x01\x02binary\x00", NotHTMLError, f"{URL}: content is binary (NUL bytes), not HTML"),
+        (b"just words, no markup", NotHTMLError, f"{URL}: no HTML markup in the document"),
+    ],
+)
+def test_not_html(data: bytes, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as raised:
+        extract(data, URL)
+    assert str(raised.value) == message
+
+
+def test_message_names_input_without_url() -> None:
+    with pytest.raises(NotHTMLError, match=r"^<input>: empty document$"):
+        extract(b"")
+
+
+def test_cp1252_page_declaring_utf8_is_decoded_as_cp1252() -> None:
+    page = ARTICLE.replace("<head>", '<head><meta charset="utf-8">').replace(
+        "uncomfortable", "“uncomfortable” for a café owner"
+    )
+    record = extract(page.encode("cp1252"), URL)
+    assert "“uncomfortable” for a café owner" in record.text
+    assert "\ufffd" not in record.text
+
+
+def test_utf16_with_bom() -> None:
+    record = extract(b"\xff\xfe" + ARTICLE.replace("Fever</h1>", "Fièvre</h1>").encode("utf-16-le"), URL)
+    assert record.title == "Fièvre"
+    assert record.text.startswith("A fever is a temporary rise")
+
+
+def test_bom_contradicted_by_bytes() -> None:
+    data = b"\xef\xbb\xbf" + ARTICLE.encode() + b"\xff\xfe\xfa" * 400
+    with pytest.raises(EncodingError, match=rf"^{URL}: 1,200 bytes are not valid utf-8$"):
+        extract(data, URL)
+
+
+def test_late_meta_charset_is_found() -> None:
+    filler = "<!-- " + "x" * 5000 + " -->"
+    page = ARTICLE.replace("<head>", f"<head>{filler}<meta charset='windows-1252'>")
+    record = extract(page.replace("adult", "adulté").encode("cp1252"), URL)
+    assert "For an adulté, a fever" in record.text
+
+
+def test_truncated_html() -> None:
+    data = ARTICLE.encode()[: len(ARTICLE) // 2]
+    with pytest.raises(TruncatedHTMLError, match=rf"^{URL}: document ends before </html>"):
+        extract(data, URL)
+
+
+def test_fragment_without_html_element_is_not_truncated() -> None:
+    body = ARTICLE.split("<body>")[1].split("</body>")[0]
+    record = extract(f"<div>{body}</div>", URL)
+    assert record.title == "Fever"
+
+
+def test_page_over_size_limit_refused_before_parsing() -> None:
+    big = ARTICLE.replace("</main>", "<p>" + "word " * 11_000_000 + "</p></main>").encode()
+    assert len(big) > 50_000_000
+    with pytest.raises(PageTooLargeError, match=rf"^{URL}: page is 55,000,\d+ bytes, over the 10,485,760-byte limit$"):
+        extract(big, URL)
+
+
+def test_size_limit_is_configurable() -> None:
+    with pytest.raises(PageTooLargeError, match="over the 100-byte limit"):
+        extract(ARTICLE, URL, max_bytes=100)
+    assert extract(ARTICLE, URL, max_bytes=len(ARTICLE)).title == "Fever"
+
+
+def test_deep_nesting() -> None:
+    page = "<html><body>" + "<div>" * 10_000 + "deep" + "</div>" * 10_000 + "</body></html>"
+    with pytest.raises(PageTooDeepError, match=rf"^{URL}: elements nest deeper than the parser's limit of 256 levels$"):
+        extract(page, URL)
+
+
+def test_no_main_content() -> None:
+    page = (
+        "<html><head><title>Shop</title></head><body><nav><a href='/'>Home</a>"
+        "<a href='/a'>About</a></nav><footer>© 2024 Example</footer></body></html>"
+    )
+    with pytest.raises(NoMainContentError, match=rf"^{URL}: no main content left after boilerplate removal$"):
+        extract(page, URL)
+
+
+def test_entity_expansion_bomb_is_not_expanded() -> None:
+    entities = "".join(
+        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(2, 10)
+    )
+    page = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<!DOCTYPE html [<!ENTITY lol1 "lol">{entities}]>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Fever</title></head>'
+        f"<body><main><h1>Fever</h1><p>&lol9;</p>{ARTICLE.split('<main><h1>Fever</h1>')[1]}"
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record = extract(page.encode(), URL)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert "lollol" not in record.text
+    assert record.text.startswith("A fever is a temporary rise") or "&lol9;" in record.text
+    assert grown_kib < 200_000
