@@ -31,8 +31,12 @@ _MONTH = (
     r"\b(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
 )
-_MONTHS = {name: i for i, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DATE_FORMS = (
     re.compile(rf"{_MONTH}\s*(?P<day>\d{{1,2}}),?\s+(?P<year>{_YEAR})\b"),  # Sept. 28, 2010
@@ -71,9 +75,12 @@ _NO_SPLIT = re.compile(
     r"|\b(?:[A-Z]\.)+[A-Z])\.$"
 )
 _EDGES = re.compile(r"^[\s.,;:]+|(?:\s*[,;:]|\s+\.)+\s*$")
-_FILLER = re.compile(r"(?:\d+(?:st|nd|rd|th)\s+ed(?:ition)?|pp?\.\s*[\w–-]+)\.?", re.I)
+_FILLER = re.compile(r"(?:\d+(?:st|nd|rd|th)\s+ed(?:ition)?|pp?\.\s*[\w–-]+)\.?|\W*", re.I)
 
-_SURNAME = r"(?:(?:van|von|der|den|de|del|della|da|di|du|dos|le|la|ten|ter)\s+)*[^\W\d_a-z][^\s,.;:()\d]*"
+_PARTICLE = r"(?:(?:van|von|der|den|de|del|della|da|di|du|dos|le|la|ten|ter)\s+)"
+# Health titles such as "Hepatitis B" or "Vitamin D" look like "Surname Initial".
+_NOT_SURNAME = r"(?!(?:Vitamin|Hepatitis|Influenza|Type|Group|Stage|Phase|Part|Appendix|Plan)\s)"
+_SURNAME = rf"{_PARTICLE}*{_NOT_SURNAME}[^\W\d_a-z][^\s,.;:()\d]*"
 _NAME = rf"{_SURNAME}\s+[A-Z]{{1,4}}(?:\s+(?:Jr|Sr|II|III|IV)\.?)?"
 _AUTHORS = re.compile(
     rf"(?P<names>{_NAME}(?:,\s*{_NAME})*)(?P<etal>,?\s*et\s+al\b\.?)?"
@@ -97,9 +104,7 @@ _JOURNAL = re.compile(
     r"(?:\s+[A-Z][a-z]{2,8}\.?(?:\s*[-–/]\s*[A-Z][a-z]{2,8}\.?)?(?:\s+\d{1,2}(?:\s*-\s*\d{1,2})?)?)?"
     r"(?:\s*;\s*(?P<volume>[^\s:;()]+)?\s*(?:\((?P<issue>[^)]+)\))?\s*(?::\s*(?P<pages>[^\s;,]+))?)?"
 )
-_PUBLISHER = re.compile(
-    rf"(?:(?P<place>[^:;]+):\s*)?(?P<publisher>[^:;]+?)\s*[;:,]\s*(?P<year>{_YEAR})[a-z]?"
-)
+_PUBLISHER = re.compile(rf"(?:[^:;]+:\s*)?(?P<publisher>[^:;]+?)\s*[;:,]\s*(?P<year>{_YEAR})[a-z]?")
 _LABELLED = (
     ("volume", re.compile(r"\bVol(?:ume)?\.?\s*(\d+\w*)")),
     ("issue", re.compile(r"\b(?:Issue|No\.)\s*([A-Z]?\d+\w*)")),
@@ -112,7 +117,7 @@ def parse_reference(raw: str, n: int | None = None) -> Reference:
     text = " ".join(raw.split())
     numbered = _LEADING_NUMBER.match(text)
     if numbered:
-        text = text[numbered.end():]
+        text = text[numbered.end() :]
         if n is None:
             n = int(numbered["bracketed"] or numbered["dotted"])
     found: dict[str, str] = {}
@@ -132,7 +137,7 @@ def _pull_identifiers(text: str, found: dict[str, str]) -> str:
         if hit:
             found["accessed"] = hit[0]
             end = _CLOSE.match(text, hit[1]).end()
-            return f"{text[:lead.start()]} {text[end:]}"
+            return f"{text[: lead.start()]} {text[end:]}"
     return text
 
 
@@ -142,7 +147,7 @@ def _pull(pattern: re.Pattern[str], key: str, text: str, found: dict[str, str]) 
     def cut(match: re.Match[str]) -> str:
         value = _trim(match[key])
         found.setdefault(key, value)
-        return " " + match[key][len(value):]
+        return " " + match[key][len(value) :]
 
     return pattern.sub(cut, text)
 
@@ -160,15 +165,19 @@ def _trim(value: str) -> str:
 
 def _pull_date(text: str, found: dict[str, str]) -> str:
     """Record the first full date; cut it when it stands as its own part (AMA "Oct. 6, 2010.")."""
-    hits = [(m.start(), m) for form in _DATE_FORMS for m in form.finditer(text) if _iso(m)]
+    hits = [
+        (match.start(), match.end(), iso)
+        for form in _DATE_FORMS
+        for match in form.finditer(text)
+        if (iso := _iso(match))
+    ]
     if not hits:
         return text
-    match = min(hits, key=lambda hit: hit[0])[1]
-    found["date"] = _iso(match) or ""
-    before = text[: match.start()].strip()
-    after = _DATE_END.match(text, match.end())
+    start, end, found["date"] = min(hits)
+    before = text[:start].strip()
+    after = _DATE_END.match(text, end)
     if after and (not before or _SENTENCE_END.search(before)):
-        return f"{text[:match.start()]} {text[after.end():]}"
+        return f"{text[:start]} {text[after.end() :]}"
     return text
 
 
@@ -176,8 +185,7 @@ def _date_at(text: str, pos: int) -> tuple[str, int] | None:
     """ISO date and end offset of a full date starting exactly at pos."""
     for form in _DATE_FORMS:
         match = form.match(text, pos)
-        iso = _iso(match) if match else None
-        if iso and match:
+        if match and (iso := _iso(match)):
             return iso, match.end()
     return None
 
@@ -193,21 +201,29 @@ def _iso(match: re.Match[str]) -> str | None:
 
 
 def _segments(text: str) -> list[str]:
-    """Split at sentence ends, but not after abbreviations such as "Sept." or ", Minn."."""
+    """Split at sentence ends, but not after abbreviations such as "Sept." or ", Minn.".
+
+    Parts that carry no field (an edition, "p. 12-20", bare punctuation) are dropped."""
     pieces: list[str] = []
     for piece in _BOUNDARY.split(text):
-        if pieces and _NO_SPLIT.search(pieces[-1]):
+        if pieces and _owns_period(pieces[-1]):
             pieces[-1] += " " + piece
         else:
             pieces.append(piece)
     cleaned = (_clean(piece) for piece in pieces)
-    return [piece for piece in cleaned if piece and not _FILLER.fullmatch(piece)]
+    return [piece for piece in cleaned if not _FILLER.fullmatch(piece)]
 
 
 def _clean(piece: str) -> str:
     """Strip separators left by cut-out parts, and a final period unless an abbreviation owns it."""
     piece = _EDGES.sub("", piece.strip())
-    return piece if _NO_SPLIT.search(piece) else piece.removesuffix(".")
+    return piece if _owns_period(piece) else piece.removesuffix(".")
+
+
+def _owns_period(piece: str) -> bool:
+    """True when the final period belongs to an abbreviation; looks at the tail only, so long
+    inputs stay linear."""
+    return bool(_NO_SPLIT.search(piece[-24:]))
 
 
 def _join(parts: list[str]) -> str | None:
@@ -217,12 +233,24 @@ def _join(parts: list[str]) -> str | None:
 
 
 def _positional(body: str) -> dict[str, object]:
-    """Vancouver/AMA/plain: optional authors part, then parts assigned by `_roles`."""
+    """Vancouver/AMA/plain: optional authors part, then parts assigned by `_roles`.
+
+    Authors normally lead; a later list of several names ends a preamble such as GARD's
+    "Data from ... is available here. Downs SM, van Dyck PC, et al. Title. ...", which is
+    skipped (it stays in `raw`)."""
     segs = _segments(body)
-    who = _AUTHORS.fullmatch(segs[0]) if segs else None
-    if not who:
+    found = next(
+        (
+            (i, who)
+            for i, seg in enumerate(segs)
+            if (who := _AUTHORS.fullmatch(seg)) and (i == 0 or "," in who["names"] or who["etal"])
+        ),
+        None,
+    )
+    if not found:
         return _roles(segs, titled=True)
-    fields = _roles(segs[1:], titled=not who["note"])
+    at, who = found
+    fields = _roles(segs[at + 1 :], titled=not who["note"])
     fields.update(authors=tuple(_NAME_SEP.split(who["names"])), et_al=bool(who["etal"]))
     return fields
 
@@ -231,20 +259,21 @@ def _roles(segs: list[str], titled: bool) -> dict[str, object]:
     """Title first, then an "In:" book, a journal's issue data, or a publisher/organisation."""
     if not titled:
         return _publisher(segs)
-    at_in = next((i for i, seg in enumerate(segs) if _IN.match(seg)), None)
-    at_journal = next((i for i, seg in enumerate(segs) if _JOURNAL.fullmatch(seg)), None)
-    if at_in is not None and (at_journal is None or at_in < at_journal):
+    at_in = next((i for i, seg in enumerate(segs) if _IN.match(seg)), len(segs))
+    journal = next(((i, m) for i, seg in enumerate(segs) if (m := _JOURNAL.fullmatch(seg))), None)
+    if at_in < (journal[0] if journal else len(segs)):
         container, tail = _container(segs[at_in:])
         return _present(title=_join(segs[:at_in]), container=container, **_publisher(tail))
-    if at_journal is not None:
-        issue = _JOURNAL.fullmatch(segs[at_journal])
-        head = segs[:at_journal]
-        named = bool(head) and (len(head) > 1 or bool(issue and issue["volume"]))
+    if journal:  # a lone part before the issue data is the journal only when a volume follows
+        head, issue = segs[: journal[0]], journal[1]
+        named = len(head) > 1 or (len(head) == 1 and bool(issue["volume"]))
         return _present(
             title=_join(head[:-1] if named else head),
             source=head[-1] if named else None,
-            year=int(issue["year"]) if issue else None,
-            **({k: issue[k] for k in ("volume", "issue", "pages")} if issue else {}),
+            year=int(issue["year"]),
+            volume=issue["volume"],
+            issue=issue["issue"],
+            pages=issue["pages"],
         )
     at_publisher = next((i for i, seg in enumerate(segs) if _PUBLISHER.fullmatch(seg)), None)
     if at_publisher:  # "Org. Title. City: Publisher; 2019": the part before the publisher
@@ -267,7 +296,7 @@ def _publisher(tail: list[str]) -> dict[str, object]:
     imprint = _PUBLISHER.fullmatch(tail[0])
     if imprint:
         return {"source": imprint["publisher"], "year": int(imprint["year"])}
-    year = next((_JOURNAL.fullmatch(seg) for seg in tail[1:] if _JOURNAL.fullmatch(seg)), None)
+    year = next((m for seg in tail[1:] if (m := _JOURNAL.fullmatch(seg))), None)
     return _present(source=tail[0], year=int(year["year"]) if year else None)
 
 
@@ -287,8 +316,11 @@ def _apa(body: str) -> dict[str, object] | None:
         fields.setdefault("source", who.removesuffix("."))
     date = _date_at(f"{lead['when']} {lead['year']}", 0) if lead["when"] else None
     return fields | _present(
-        authors=names, et_al=et_al, title=segs[0] if segs else None,
-        year=int(lead["year"]), date=date[0] if date else None,
+        authors=names,
+        et_al=et_al,
+        title=segs[0] if segs else None,
+        year=int(lead["year"]),
+        date=date[0] if date else None,
     )
 
 

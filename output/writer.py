@@ -85,13 +85,14 @@ def _last_newline(handle: IO[bytes], size: int, chunk: int = 65536) -> int:
     return 0
 
 
-def read_ids(path: Path) -> set[str]:
-    """Record ids already in a JSONL file (for resumed crawls); a torn last line is ignored."""
+def read_values(path: Path, key: str) -> list[str]:
+    """The string `key` of every whole record in a JSONL file (resume state); a torn last line
+    or a record without the key is passed over."""
     if not path.exists():
-        return set()
-    ids = set()
+        return []
     with jsonlines.open(path) as reader:
-        for record in reader.iter(skip_invalid=True):
-            if isinstance(record, dict) and isinstance(record.get("id"), str):
-                ids.add(record["id"])
-    return ids
+        return [
+            record[key]
+            for record in reader.iter(skip_invalid=True)
+            if isinstance(record, dict) and isinstance(record.get(key), str)
+        ]

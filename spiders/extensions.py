@@ -1,0 +1,80 @@
+"""Crawl progress a person can read: a periodic line and a one-line summary at the end."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+SKIP_REASONS = (
+    "robots",
+    "not_html",
+    "too_large",
+    "no_main_content",
+    "http_error",
+    "download_error",
+    "duplicate",
+    "extractor_error",
+)
+"""Every reason a fetched or scheduled page gives no record; each is a stat
+healthcrawl/skipped/<reason> (robots is Scrapy's robotstxt/forbidden)."""
+
+
+class CrawlProgress:
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        interval = crawler.settings.getfloat("HEALTHCRAWL_PROGRESS_INTERVAL")
+        if interval <= 0:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.log_progress)
+        self.loop.start(self.interval, now=False)
+
+    def log_progress(self) -> None:
+        stats = self.crawler.stats
+        minutes = max((time.monotonic() - self.started) / 60, 1e-9)
+        pages = stats.get_value("response_received_count", 0)
+        engine = self.crawler.engine
+        queued = len(engine._slot.scheduler) if engine and engine._slot else 0  # noqa: SLF001
+        logger.info(
+            "progress: %d pages (%.0f pages/min), %d records written, %d requests queued",
+            pages, pages / minutes, stats.get_value("healthcrawl/records_written", 0), queued,
+        )  # fmt: skip
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        logger.info("%s", summary_line(self.crawler, reason))
+
+
+def summary_line(crawler: Crawler, reason: str) -> str:
+    """`healthcrawl summary: ...` with pages fetched, records written and skips by reason."""
+    stats = crawler.stats
+    skipped = {r: stats.get_value(f"healthcrawl/skipped/{r}", 0) for r in SKIP_REASONS}
+    skipped["robots"] += stats.get_value("robotstxt/forbidden", 0)
+    return (
+        f"healthcrawl summary: {stats.get_value('response_received_count', 0)} pages fetched, "
+        f"{stats.get_value('healthcrawl/records_written', 0)} records written to "
+        f"{stats.get_value('healthcrawl/output', '-')}; skipped: "
+        + ", ".join(f"{r}={n}" for r, n in skipped.items())
+        + f" (finish reason: {reason})"
+    )

@@ -1,0 +1,67 @@
+"""Polite defaults for crawling health sites; every one can be overridden with `-s NAME=VALUE`.
+
+Own settings (HEALTHCRAWL_*) are documented where they are read; see the README.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+BOT_NAME = "healthcrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+try:
+    _VERSION = version("healthcrawl")
+except PackageNotFoundError:
+    _VERSION = "dev"
+
+HEALTHCRAWL_CONTACT_URL = "https://github.com/healthcrawl/healthcrawl"
+"""Where a site operator can reach whoever runs the crawl; it is part of USER_AGENT."""
+USER_AGENT = f"healthcrawl/{_VERSION} (+{HEALTHCRAWL_CONTACT_URL})"
+
+# Politeness (https://docs.scrapy.org/en/latest/topics/autothrottle.html)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+# Retries with exponential backoff; 429 and 503 honour Retry-After.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+HEALTHCRAWL_RETRY_BACKOFF_BASE = 1.0
+"""Seconds before the first retry; doubled for each further one."""
+HEALTHCRAWL_RETRY_BACKOFF_MAX = 60.0
+"""No retry waits longer than this, whatever Retry-After asks."""
+
+# No listening sockets unless asked for.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+DUPEFILTER_CLASS = "spiders.dupefilter.ResumableDupeFilter"
+ITEM_PIPELINES = {"output.pipeline.RecordPipeline": 300}
+EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
+HEALTHCRAWL_PROGRESS_INTERVAL = 60.0
+"""Seconds between progress lines (pages/min, records, queue) in the log."""
+
+HEALTHCRAWL_OUTPUT = None
+"""JSONL file the pipeline appends to; default output/<spider>/<spider>-<UTC date>.jsonl."""
+HEALTHCRAWL_EXTRACT_WORKERS = None
+"""Processes extracting records off the reactor thread (default: number of cores);
+0 extracts in the reactor thread (slower; for comparison only)."""
+
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
