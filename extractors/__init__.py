@@ -53,6 +53,9 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+MIN_TEXT_CHARS = 150
+"""Less main text than this (about two sentences) is a banner or a shell, not an article."""
+
 EXTRACTOR = ExtractorInfo(
     name="healthcrawl", version=_version("healthcrawl"), trafilatura=trafilatura.__version__
 )
@@ -81,7 +84,7 @@ def extract(
     body = main_body(pruned, url)
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
-    if structure is None or not structure.text:
+    if structure is None or len(structure.text) < MIN_TEXT_CHARS:
         raise NoMainContentError(url, "no main content left after boilerplate removal")
     return Record(
         id=_record_id(canonicalize_url(provenance.canonical_url or url), structure.text),

@@ -57,7 +57,9 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
     """Return the page as text, or raise the specific reason it is not an HTML page."""
     size = len(data.encode("utf-8") if isinstance(data, str) else data)
     if size > max_bytes:
-        raise PageTooLargeError(source, f"page is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        raise PageTooLargeError(
+            source, f"page is {size:,} bytes, over the {max_bytes:,}-byte limit"
+        )
     if isinstance(data, str):
         text = data
     else:
@@ -67,7 +69,9 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
         raise NotHTMLError(source, "empty document")
     if "<" not in text:
         raise NotHTMLError(source, "no HTML markup in the document")
-    if _HTML_OPEN.search(text, 0, _TAIL) and not _HTML_CLOSE.search(text, max(0, len(text) - _TAIL)):
+    if _HTML_OPEN.search(text, 0, _TAIL) and not _HTML_CLOSE.search(
+        text, max(0, len(text) - _TAIL)
+    ):
         raise TruncatedHTMLError(source, "document ends before </html> (truncated download?)")
     return text
 

@@ -19,11 +19,14 @@ class Profile:
     key: str
     """Record `source` value."""
     hosts: tuple[str, ...] = ()
-    """Host names (suffix match) whose pages use this profile."""
+    """Host names whose pages use this profile ("www." is implied)."""
     marker: str | None = None
     """XPath that is true for this site's pages wherever they are served (mirrors, saved files)."""
     title: str = "//main//h1 | //article//h1 | //h1"
     """XPath of the heading that carries the title; the first with text wins."""
+    content: str | None = None
+    """XPath of the article container, for layouts where trafilatura's own choice goes wrong
+    (GARD: a sources panel whose class says "article" comes first)."""
     prune: tuple[str, ...] = ()
     """XPaths of site boilerplate removed before trafilatura sees the page."""
     references: tuple[str, ...] = ()
@@ -64,6 +67,7 @@ GARD = Profile(
     hosts=("rarediseases.info.nih.gov",),
     marker="//app-root | //meta[@name='og:site_name' and contains(@content, 'GARD')]",
     title="//h1[contains(@class, 'title')] | //main//h1 | //h1",
+    content="//app-disease-about",
     prune=(
         "//app-feedback-banner | //*[contains(@class, 'feedback')]",
         "//app-scroll-to-top | //*[contains(@class, 'scroll-to-top')]",
@@ -77,9 +81,13 @@ GARD = Profile(
 MEDLINEPLUS = Profile(
     key="medlineplus",
     hosts=("medlineplus.gov",),
+    content="//*[@id='mplus-content']",
     marker="//meta[@name='DC.Publisher' and contains(@content, 'National Library of Medicine')]"
     " | //title[contains(., 'MedlinePlus')]",
-    prune=("//*[@id='mplus-share' or contains(@class, 'page-actions')]",),
+    prune=(
+        "//*[@id='mplus-share' or contains(@class, 'page-actions')]",
+        "//section[starts-with(@id, 'cat_')]",  # "Start Here", "Clinical Trials": link lists
+    ),
     doc_id_url=re.compile(r"/(?:ency/article/)?([\w-]+)\.html?$"),
 )
 
@@ -104,7 +112,7 @@ def detect_profile(url: str | None, tree: etree._Element) -> Profile:
     """Pick the profile by URL host first, then by page markers (for mirrors and saved files)."""
     host = (urlsplit(url).hostname or "") if url else ""
     for profile in PROFILES:
-        if host and any(host == h or host.endswith("." + h) for h in profile.hosts):
+        if host and host.removeprefix("www.") in profile.hosts:
             return profile
     for profile in PROFILES:
         if profile.marker and tree.xpath(f"boolean({profile.marker})"):

@@ -110,7 +110,9 @@ def _html_title(tree: etree._Element) -> str | None:
 
 
 def _canonical(tree: etree._Element, url: str | None) -> str | None:
-    hrefs = tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
+    hrefs = tree.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+    )
     if not hrefs or not hrefs[0].strip():
         return None
     return urljoin(url or "", hrefs[0].strip())
@@ -153,13 +155,15 @@ def _byline(tree: etree._Element, profile: Profile, consumed: list[etree._Elemen
 
 
 def _reviewed_date(tree: etree._Element, consumed: list[etree._Element]) -> str | None:
+    """The latest labelled review/update date; every such line is kept out of the content."""
+    dates = []
     for node in tree.xpath(_LABEL_XPATH):
         element = _block_of(node.getparent())
         match = _REVIEWED.search(normalize_space(element.text_content()))
-        if match:
+        if match and parse_date(match.group(1)):
             consumed.append(element)
-            return parse_date(match.group(1))
-    return None
+            dates.append(parse_date(match.group(1)))
+    return max(dates, default=None)
 
 
 def _rights(tree: etree._Element, consumed: list[etree._Element]) -> str | None:

@@ -93,14 +93,18 @@ def _add_list(element: etree._Element, section: _Open) -> None:
 
 
 def _add_table(element: etree._Element, section: _Open) -> None:
-    rows = []
-    for row in element.iter("row"):
-        cells = tuple(_text(cell) for cell in row.iter("cell"))
-        if any(cells):
-            rows.append(cells)
+    rows = [tuple(_text(cell) for cell in row.iter("cell")) for row in element.iter("row")]
+    rows = [row for row in rows if any(row)]
+    if len(rows) > 1 and _is_caption(rows[0]):
+        _add_paragraph(rows.pop(0)[0], section)
     if rows:
         section.blocks.append(Block(type="table", rows=tuple(rows)))
         section.lines.append("\n".join(" | ".join(row) for row in rows))
+
+
+def _is_caption(row: tuple[str, ...]) -> bool:
+    """trafilatura turns <caption> into a first row: one filled cell, the rest empty."""
+    return len(row) > 1 and bool(row[0]) and not any(row[1:])
 
 
 def _level(head: etree._Element) -> int:

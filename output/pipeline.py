@@ -11,8 +11,8 @@ import asyncio
 import logging
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
-from multiprocessing import get_context
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Self
 
@@ -131,10 +131,16 @@ class RecordPipeline:
         try:
             self.writer.open()
         except OSError as error:
-            raise RuntimeError(f"HEALTHCRAWL_OUTPUT {str(self.path)!r} is not writable: {error}") from error
+            raise RuntimeError(
+                f"HEALTHCRAWL_OUTPUT {str(self.path)!r} is not writable: {error}"
+            ) from error
         self.seen_ids = set(read_values(self.path, "id"))
         if self.seen_ids:
-            logger.info("%s holds %d records; their pages will not be written again", self.path, len(self.seen_ids))
+            logger.info(
+                "%s holds %d records; their pages will not be written again",
+                self.path,
+                len(self.seen_ids),
+            )
         if self.workers > 0:
             # spawn: forking a process that runs the reactor's threads is unsafe
             self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
@@ -151,7 +157,9 @@ class RecordPipeline:
         if self.executor is None:
             result = extract_page(item)
         else:
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, extract_page, item)
+            result = await asyncio.get_running_loop().run_in_executor(
+                self.executor, extract_page, item
+            )
         if isinstance(result, tuple):
             reason, message = result
             drop = _DROPS.get(reason, ExtractorFailed)

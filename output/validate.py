@@ -32,7 +32,9 @@ def _validator() -> Draft202012Validator:
 
 def validate(record: dict[str, Any], label: str | None = None) -> None:
     """Raise `RecordInvalid` for the first (deepest-path) error; `label` names the record."""
-    errors = sorted(_validator().iter_errors(record), key=lambda e: (-len(e.path), list(map(str, e.path))))
+    errors = sorted(
+        _validator().iter_errors(record), key=lambda e: (-len(e.path), list(map(str, e.path)))
+    )
     if errors:
         error = errors[0]
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)

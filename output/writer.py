@@ -29,7 +29,10 @@ class JsonlWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -68,7 +71,9 @@ def repair_torn_tail(path: Path) -> None:
         size = handle.seek(0, os.SEEK_END)
         cut = _last_newline(handle, size)
         handle.truncate(cut)
-    logger.warning("%s: dropped a torn last line (%d bytes) left by an interrupted run", path, size - cut)
+    logger.warning(
+        "%s: dropped a torn last line (%d bytes) left by an interrupted run", path, size - cut
+    )
 
 
 def _last_newline(handle: IO[bytes], size: int, chunk: int = 65536) -> int:

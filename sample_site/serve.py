@@ -122,12 +122,22 @@ class Request:
     query: dict[str, str]
 
 
+ARTICLE_TEXT = (
+    "<p>A fever is a temporary rise in body temperature, often due to an illness. Having a "
+    "fever is a sign that something out of the ordinary is going on in your body.</p>"
+    "<p>For an adult, a fever may be uncomfortable, but usually isn't a cause for concern "
+    "unless it reaches 103 F (39.4 C) or higher.</p>"
+)
+"""Enough article text that a served page is a real record, not "no main content"."""
+
+
 def html_page(title: str, text: str) -> bytes:
     """Build the small HTML bodies that status, error and default pages use."""
     title, text = html.escape(title), html.escape(text)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title></head>\n<body><h1>{title}</h1><p>{text}</p></body></html>\n"
+        f"<title>{title}</title></head>\n<body><h1>{title}</h1><p>{text}</p>"
+        f"{ARTICLE_TEXT}</body></html>\n"
     ).encode()
 
 
@@ -366,7 +376,7 @@ def route_bad_charset(req: Request, m: re.Match[str]) -> Reply:
     text = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Caf\u00e9 notes</title></head>\n'
         "<body><h1>Caf\u00e9 notes</h1><p>\u201cSmart quotes\u201d aren\u2019t UTF-8 here; "
-        "nor is the \u00e9 in caf\u00e9.</p></body></html>\n"
+        f"nor is the \u00e9 in caf\u00e9.</p>{ARTICLE_TEXT}</body></html>\n"
     )
     return Reply(200, text.encode("cp1252"))
 
@@ -379,7 +389,7 @@ def route_variants(req: Request, m: re.Match[str]) -> Reply:
         "<title>Variant article</title>\n"
         f'<link rel="canonical" href="{base}/_test/variants"></head>\n'
         "<body><article><h1>Variant article</h1><p>The same article is reachable under many "
-        "URLs; only its canonical one should be kept.</p></article></body></html>\n"
+        f"URLs; only its canonical one should be kept.</p>{ARTICLE_TEXT}</article></body></html>\n"
     )
     return Reply(200, body.encode())
 

@@ -37,18 +37,20 @@ class SpiderArgumentError(ValueError):
 
 
 def checked_url(name: str, value: str) -> str:
-    """An absolute http(s) URL without a trailing slash, or SpiderArgumentError."""
+    """The value if it is an absolute http(s) URL, or SpiderArgumentError."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SpiderArgumentError(name, value, "not an absolute http:// or https:// URL")
-    return value.rstrip("/")
+    return value
 
 
 def checked_regex(name: str, value: str) -> re.Pattern[str]:
     try:
         return re.compile(value)
     except re.error as error:
-        raise SpiderArgumentError(name, value, f"not a valid regular expression ({error})") from None
+        raise SpiderArgumentError(
+            name, value, f"not a valid regular expression ({error})"
+        ) from None
 
 
 class HealthSpider(Spider):
@@ -58,22 +60,33 @@ class HealthSpider(Spider):
     default_profile: ClassVar[str | None] = None
     """Extractor profile for this site's pages (None: detect it from each page)."""
 
-    def __init__(self, base_url: str | None = None, profile: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, base_url: str | None = None, profile: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.base_url = checked_url("base_url", base_url or self.default_base_url)
+        self.base_url = checked_url("base_url", base_url or self.default_base_url).rstrip("/")
+        self.allowed_domains = [urlsplit(self.base_url).hostname]
         self.profile = profile or self.default_profile
         if self.profile is not None and self.profile not in BY_KEY:
-            raise SpiderArgumentError("profile", profile, f"unknown profile; choose from {', '.join(sorted(BY_KEY))}")
+            raise SpiderArgumentError(
+                "profile", profile, f"unknown profile; choose from {', '.join(sorted(BY_KEY))}"
+            )
 
-    def follow(self, url: str, callback: Callable[[Response], Iterable[Any]], **kwargs: Any) -> Request:
+    def follow(
+        self, url: str, callback: Callable[[Response], Iterable[Any]], **kwargs: Any
+    ) -> Request:
         """A request whose failures are counted by reason."""
         return Request(url, callback=callback, errback=self.on_error, **kwargs)
 
     def parse_page(self, response: Response) -> Iterator[FetchedPage]:
         """The page as an item, if it is HTML; anything else is a counted skip."""
-        content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
+        content_type = (
+            response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
+        )
         if content_type not in HTML_TYPES:
-            self.skip("not_html", f"{response.url}: Content-Type {content_type.decode('latin-1')!r}")
+            self.skip(
+                "not_html", f"{response.url}: Content-Type {content_type.decode('latin-1')!r}"
+            )
             return
         fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         yield FetchedPage(response.url, response.body, fetched_at, self.profile)

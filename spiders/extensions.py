@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
 from typing import Self
 
 from scrapy import Spider, signals
@@ -28,9 +30,10 @@ healthcrawl/skipped/<reason> (robots is Scrapy's robotstxt/forbidden)."""
 
 
 class CrawlProgress:
-    def __init__(self, crawler: Crawler, interval: float) -> None:
+    def __init__(self, crawler: Crawler, interval: float, stats_file: str | None) -> None:
         self.crawler = crawler
         self.interval = interval
+        self.stats_file = stats_file
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
 
@@ -39,7 +42,7 @@ class CrawlProgress:
         interval = crawler.settings.getfloat("HEALTHCRAWL_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured
-        extension = cls(crawler, interval)
+        extension = cls(crawler, interval, crawler.settings.get("HEALTHCRAWL_STATS_FILE"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -64,6 +67,11 @@ class CrawlProgress:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         logger.info("%s", summary_line(self.crawler, reason))
+        if self.stats_file:
+            stats = self.crawler.stats.get_stats()
+            Path(self.stats_file).write_text(
+                json.dumps(stats, default=str, indent=1, sort_keys=True)
+            )
 
 
 def summary_line(crawler: Crawler, reason: str) -> str:

@@ -29,18 +29,25 @@ class MayoClinicSpider(HealthSpider):
     condition_links = LinkExtractor(allow=CONDITION.pattern)
 
     async def start(self) -> AsyncIterator[Request]:
+        """The A-Z index, and the sitemaps (the only way to the 2013 DSxxxxx pages)."""
         yield self.follow(f"{self.base_url}/diseases-conditions/index", self.parse_index)
+        yield self.follow(f"{self.base_url}/robots.txt", self.parse_robots)
+
+    def wants(self, url: str) -> bool:
+        return bool(CONDITION.search(url))
 
     def parse_index(self, response: Response) -> Iterator[Request]:
         yield from self._links(response, self.index_links, self.parse_index)
-        yield from self._links(response, self.condition_links, self.parse_condition)
+        yield from self._links(response, self.condition_links, self.parse_page)
 
-    def parse_condition(self, response: Response) -> Iterator[Any]:
+    def parse_page(self, response: Response) -> Iterator[Any]:
         """The page itself, then its sibling tabs (diagnosis-treatment, DSECTION=...)."""
-        yield from self.parse_page(response)
-        yield from self._links(response, self.condition_links, self.parse_condition)
+        yield from super().parse_page(response)
+        yield from self._links(response, self.condition_links, self.parse_page)
 
-    def _links(self, response: Response, extractor: LinkExtractor, callback: Any) -> Iterator[Request]:
+    def _links(
+        self, response: Response, extractor: LinkExtractor, callback: Any
+    ) -> Iterator[Request]:
         if not hasattr(response, "text"):
             return
         for link in extractor.extract_links(response):

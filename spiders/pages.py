@@ -16,7 +16,9 @@ class PagesSpider(HealthSpider):
 
     def __init__(self, urls_file: str | None = None, **kwargs: Any) -> None:
         if not urls_file:
-            raise SpiderArgumentError("urls_file", urls_file, "required: a file of URLs, one a line")
+            raise SpiderArgumentError(
+                "urls_file", urls_file, "required: a file of URLs, one a line"
+            )
         self.urls = read_urls(urls_file)
         kwargs.setdefault("base_url", self.urls[0])
         super().__init__(**kwargs)
@@ -39,7 +41,9 @@ def read_urls(path: str) -> list[str]:
             try:
                 urls.append(checked_url("urls_file", line))
             except SpiderArgumentError:
-                raise SpiderArgumentError("urls_file", path, f"line {number} {line!r} is not an http(s) URL") from None
+                raise SpiderArgumentError(
+                    "urls_file", path, f"line {number} {line!r} is not an http(s) URL"
+                ) from None
     if not urls:
         raise SpiderArgumentError("urls_file", path, "holds no URLs")
     return urls

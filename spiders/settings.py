@@ -55,6 +55,8 @@ ITEM_PIPELINES = {"output.pipeline.RecordPipeline": 300}
 EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
 HEALTHCRAWL_PROGRESS_INTERVAL = 60.0
 """Seconds between progress lines (pages/min, records, queue) in the log."""
+HEALTHCRAWL_STATS_FILE = None
+"""If set, the final Scrapy stats are written there as JSON (for scripts and tests)."""
 
 HEALTHCRAWL_OUTPUT = None
 """JSONL file the pipeline appends to; default output/<spider>/<spider>-<UTC date>.jsonl."""

@@ -19,7 +19,9 @@ class SitemapSpider(HealthSpider):
 
     def __init__(self, sitemap_url: str | None = None, allow: str = "", **kwargs: Any) -> None:
         if not sitemap_url:
-            raise SpiderArgumentError("sitemap_url", sitemap_url, "required: the sitemap or robots.txt URL")
+            raise SpiderArgumentError(
+                "sitemap_url", sitemap_url, "required: the sitemap or robots.txt URL"
+            )
         self.sitemap_url = checked_url("sitemap_url", sitemap_url)
         kwargs.setdefault("base_url", self.sitemap_url)
         super().__init__(**kwargs)

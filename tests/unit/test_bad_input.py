@@ -17,6 +17,7 @@ from extractors import (
     extract,
 )
 from extractors.errors import TruncatedHTMLError
+from tests.conftest import extract_valid
 
 URL = "https://example.org/health/page"
 ARTICLE = (
@@ -44,8 +45,16 @@ def _png() -> bytes:
         (b"", NotHTMLError, f"{URL}: empty document"),
         (b"  \n\t ", NotHTMLError, f"{URL}: empty document"),
         (_png(), NotHTMLError, f"{URL}: content is a PNG image, not HTML"),
-        (b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", NotHTMLError, f"{URL}: content is a PDF document, not HTML"),
-        (b"\x00\x01\x02binary\x00", NotHTMLError, f"{URL}: content is binary (NUL bytes), not HTML"),
+        (
+            b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF",
+            NotHTMLError,
+            f"{URL}: content is a PDF document, not HTML",
+        ),
+        (
+            b"\x00\x01\x02binary\x00",
+            NotHTMLError,
+            f"{URL}: content is binary (NUL bytes), not HTML",
+        ),
         (b"just words, no markup", NotHTMLError, f"{URL}: no HTML markup in the document"),
     ],
 )
@@ -64,13 +73,15 @@ def test_cp1252_page_declaring_utf8_is_decoded_as_cp1252() -> None:
     page = ARTICLE.replace("<head>", '<head><meta charset="utf-8">').replace(
         "uncomfortable", "“uncomfortable” for a café owner"
     )
-    record = extract(page.encode("cp1252"), URL)
+    record = extract_valid(page.encode("cp1252"), URL)
     assert "“uncomfortable” for a café owner" in record.text
     assert "\ufffd" not in record.text
 
 
 def test_utf16_with_bom() -> None:
-    record = extract(b"\xff\xfe" + ARTICLE.replace("Fever</h1>", "Fièvre</h1>").encode("utf-16-le"), URL)
+    record = extract_valid(
+        b"\xff\xfe" + ARTICLE.replace("Fever</h1>", "Fièvre</h1>").encode("utf-16-le"), URL
+    )
     assert record.title == "Fièvre"
     assert record.text.startswith("A fever is a temporary rise")
 
@@ -84,7 +95,7 @@ def test_bom_contradicted_by_bytes() -> None:
 def test_late_meta_charset_is_found() -> None:
     filler = "<!-- " + "x" * 5000 + " -->"
     page = ARTICLE.replace("<head>", f"<head>{filler}<meta charset='windows-1252'>")
-    record = extract(page.replace("adult", "adulté").encode("cp1252"), URL)
+    record = extract_valid(page.replace("adult", "adulté").encode("cp1252"), URL)
     assert "For an adulté, a fever" in record.text
 
 
@@ -96,26 +107,32 @@ def test_truncated_html() -> None:
 
 def test_fragment_without_html_element_is_not_truncated() -> None:
     body = ARTICLE.split("<body>")[1].split("</body>")[0]
-    record = extract(f"<div>{body}</div>", URL)
+    record = extract_valid(f"<div>{body}</div>", URL)
     assert record.title == "Fever"
 
 
 def test_page_over_size_limit_refused_before_parsing() -> None:
     big = ARTICLE.replace("</main>", "<p>" + "word " * 11_000_000 + "</p></main>").encode()
     assert len(big) > 50_000_000
-    with pytest.raises(PageTooLargeError, match=rf"^{URL}: page is 55,000,\d+ bytes, over the 10,485,760-byte limit$"):
+    with pytest.raises(
+        PageTooLargeError,
+        match=rf"^{URL}: page is 55,000,\d+ bytes, over the 10,485,760-byte limit$",
+    ):
         extract(big, URL)
 
 
 def test_size_limit_is_configurable() -> None:
     with pytest.raises(PageTooLargeError, match="over the 100-byte limit"):
         extract(ARTICLE, URL, max_bytes=100)
-    assert extract(ARTICLE, URL, max_bytes=len(ARTICLE)).title == "Fever"
+    assert extract_valid(ARTICLE, URL, max_bytes=len(ARTICLE)).title == "Fever"
 
 
 def test_deep_nesting() -> None:
     page = "<html><body>" + "<div>" * 10_000 + "deep" + "</div>" * 10_000 + "</body></html>"
-    with pytest.raises(PageTooDeepError, match=rf"^{URL}: elements nest deeper than the parser's limit of 256 levels$"):
+    with pytest.raises(
+        PageTooDeepError,
+        match=rf"^{URL}: elements nest deeper than the parser's limit of 256 levels$",
+    ):
         extract(page, URL)
 
 
@@ -124,14 +141,14 @@ def test_no_main_content() -> None:
         "<html><head><title>Shop</title></head><body><nav><a href='/'>Home</a>"
         "<a href='/a'>About</a></nav><footer>© 2024 Example</footer></body></html>"
     )
-    with pytest.raises(NoMainContentError, match=rf"^{URL}: no main content left after boilerplate removal$"):
+    with pytest.raises(
+        NoMainContentError, match=rf"^{URL}: no main content left after boilerplate removal$"
+    ):
         extract(page, URL)
 
 
 def test_entity_expansion_bomb_is_not_expanded() -> None:
-    entities = "".join(
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(2, 10)
-    )
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(2, 10))
     page = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<!DOCTYPE html [<!ENTITY lol1 "lol">{entities}]>\n'
@@ -139,7 +156,7 @@ def test_entity_expansion_bomb_is_not_expanded() -> None:
         f"<body><main><h1>Fever</h1><p>&lol9;</p>{ARTICLE.split('<main><h1>Fever</h1>')[1]}"
     )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    record = extract(page.encode(), URL)
+    record = extract_valid(page.encode(), URL)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert "lollol" not in record.text
     assert record.text.startswith("A fever is a temporary rise") or "&lol9;" in record.text
