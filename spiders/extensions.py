@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -66,7 +66,7 @@ class CrawlProgress:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        logger.info("%s", summary_line(self.crawler, reason))
+        logger.info("%s", summary_line(self.crawler.stats.get_stats(), reason))
         if self.stats_file:
             stats = self.crawler.stats.get_stats()
             Path(self.stats_file).write_text(
@@ -74,15 +74,14 @@ class CrawlProgress:
             )
 
 
-def summary_line(crawler: Crawler, reason: str) -> str:
+def summary_line(stats: dict[str, Any], reason: str) -> str:
     """`healthcrawl summary: ...` with pages fetched, records written and skips by reason."""
-    stats = crawler.stats
-    skipped = {r: stats.get_value(f"healthcrawl/skipped/{r}", 0) for r in SKIP_REASONS}
-    skipped["robots"] += stats.get_value("robotstxt/forbidden", 0)
+    skipped = {r: stats.get(f"healthcrawl/skipped/{r}", 0) for r in SKIP_REASONS}
+    skipped["robots"] += stats.get("robotstxt/forbidden", 0)
     return (
-        f"healthcrawl summary: {stats.get_value('response_received_count', 0)} pages fetched, "
-        f"{stats.get_value('healthcrawl/records_written', 0)} records written to "
-        f"{stats.get_value('healthcrawl/output', '-')}; skipped: "
+        f"healthcrawl summary: {stats.get('response_received_count', 0)} pages fetched, "
+        f"{stats.get('healthcrawl/records_written', 0)} records written to "
+        f"{stats.get('healthcrawl/output', '-')}; skipped: "
         + ", ".join(f"{r}={n}" for r, n in skipped.items())
         + f" (finish reason: {reason})"
     )
