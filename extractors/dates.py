@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 _MONTHS = {
@@ -29,10 +30,25 @@ _MONTH_WORD = re.compile(MONTH, re.IGNORECASE)
 
 def parse_date(text: str) -> str | None:
     """Return the first full date in `text` as YYYY-MM-DD, or None (never guesses a day)."""
-    match = _DATE_RE.search(text)
-    if not match:
-        return None
-    found = match.group(0)
+    return next((iso for _, _, iso in find_dates(text)), None)
+
+
+def find_dates(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, ISO date) of every full date in `text` that can exist."""
+    for match in _DATE_RE.finditer(text):
+        iso = _to_iso(match.group(0))
+        if iso:
+            yield match.start(), match.end(), iso
+
+
+def date_at(text: str, pos: int) -> tuple[str, int] | None:
+    """ISO date and end offset of a full date starting exactly at `pos`."""
+    match = _DATE_RE.match(text, pos)
+    iso = _to_iso(match.group(0)) if match else None
+    return (iso, match.end()) if match and iso else None
+
+
+def _to_iso(found: str) -> str | None:
     numbers = [int(n) for n in _NUMBER.findall(found)]
     word = _MONTH_WORD.search(found)
     if word:

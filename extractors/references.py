@@ -24,27 +24,10 @@ from __future__ import annotations
 
 import re
 
+from .dates import date_at, find_dates
 from .record import Reference
 
 _YEAR = r"(?:18|19|20)\d\d"
-_MONTH = (
-    r"\b(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
-)
-_MONTHS = {
-    name: i
-    for i, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_DATE_FORMS = (
-    re.compile(rf"{_MONTH}\s*(?P<day>\d{{1,2}}),?\s+(?P<year>{_YEAR})\b"),  # Sept. 28, 2010
-    re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>{_YEAR})\b"),  # 3 March 2021
-    re.compile(rf"\b(?P<year>{_YEAR})\s+{_MONTH}\s*(?P<day>\d{{1,2}})\b"),  # 2021 Mar 3
-    re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d\d)-(?P<day>\d\d)\b"),  # 2021-03-03
-)
-
 _LABEL = re.compile(r"^(?:References?|Sources?)\s*:\s*", re.I)
 _LEADING_NUMBER = re.compile(r"^(?:\[(?P<bracketed>\d{1,4})\]\s*|(?P<dotted>\d{1,3})[.)]\s+)")
 _DOI_URL = re.compile(r"(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\.\d+/\S+)", re.I)
@@ -133,7 +116,7 @@ def _pull_identifiers(text: str, found: dict[str, str]) -> str:
         text = _pull(pattern, key, text, found)
     text = _LINK_LABEL.sub(" ", text)
     for lead in _ACCESSED.finditer(text):
-        hit = _date_at(text, lead.end())
+        hit = date_at(text, lead.end())
         if hit:
             found["accessed"] = hit[0]
             end = _CLOSE.match(text, hit[1]).end()
@@ -165,39 +148,15 @@ def _trim(value: str) -> str:
 
 def _pull_date(text: str, found: dict[str, str]) -> str:
     """Record the first full date; cut it when it stands as its own part (AMA "Oct. 6, 2010.")."""
-    hits = [
-        (match.start(), match.end(), iso)
-        for form in _DATE_FORMS
-        for match in form.finditer(text)
-        if (iso := _iso(match))
-    ]
-    if not hits:
+    first = next(find_dates(text), None)
+    if first is None:
         return text
-    start, end, found["date"] = min(hits)
+    start, end, found["date"] = first
     before = text[:start].strip()
     after = _DATE_END.match(text, end)
     if after and (not before or _SENTENCE_END.search(before)):
         return f"{text[:start]} {text[after.end() :]}"
     return text
-
-
-def _date_at(text: str, pos: int) -> tuple[str, int] | None:
-    """ISO date and end offset of a full date starting exactly at pos."""
-    for form in _DATE_FORMS:
-        match = form.match(text, pos)
-        if match and (iso := _iso(match)):
-            return iso, match.end()
-    return None
-
-
-def _iso(match: re.Match[str]) -> str | None:
-    """YYYY-MM-DD from a date match, or None when the day cannot exist."""
-    parts = match.groupdict()
-    month = _MONTHS[parts["mon"][:3].lower()] if parts.get("mon") else int(parts["month"])
-    day = int(parts["day"])
-    if not (1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1]):
-        return None
-    return f"{parts['year']}-{month:02d}-{day:02d}"
 
 
 def _segments(text: str) -> list[str]:
@@ -314,7 +273,7 @@ def _apa(body: str) -> dict[str, object] | None:
     fields = _present(**journal.groupdict()) if journal else _publisher(segs[1:])
     if not names:
         fields.setdefault("source", who.removesuffix("."))
-    date = _date_at(f"{lead['when']} {lead['year']}", 0) if lead["when"] else None
+    date = date_at(f"{lead['when']} {lead['year']}", 0) if lead["when"] else None
     return fields | _present(
         authors=names,
         et_al=et_al,
