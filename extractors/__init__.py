@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import trafilatura
 
-from .boilerplate import main_body, pruned_copy
+from .boilerplate import main_body, prune
 from .errors import (
     EncodingError,
     ExtractionError,
@@ -80,8 +80,8 @@ def extract(
     references = find_references(tree, site)
     if is_listing(tree):
         raise ListingPageError(url, "listing page: mostly links, no article text")
-    pruned = pruned_copy(tree, site, (*references.drop, *provenance.consumed))
-    body = main_body(pruned, url)
+    reference_texts = [item.text_content() for item in references.items]
+    body = main_body(prune(tree, site, (*references.drop, *provenance.consumed)), url)
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
     if structure is None or len(structure.text) < MIN_TEXT_CHARS:
@@ -96,9 +96,7 @@ def extract(
         title=title or structure.sections[0].heading or "",
         sections=structure.sections,
         bullets=structure.bullets,
-        references=tuple(
-            parse_reference(item.text_content(), n) for n, item in enumerate(references.items, 1)
-        ),
+        references=tuple(parse_reference(raw, n) for n, raw in enumerate(reference_texts, 1)),
         byline=provenance.byline,
         doc_id=provenance.doc_id,
         date_modified=provenance.date_modified,

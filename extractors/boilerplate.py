@@ -1,13 +1,14 @@
-"""Boilerplate removal: prune a copy of the tree by rule, then let trafilatura pick the body.
+"""Boilerplate removal: prune the tree by rule, then let trafilatura pick the body.
 
 Rules are keyed to what boilerplate is (ARIA landmarks, share/print/newsletter/cookie/ad
-vocabulary in class and id names, navigation tags), not to any one page. The original tree is
-never mutated: provenance and references are read from it.
+vocabulary in class and id names, navigation tags), not to any one page. Pruning happens in
+place, after provenance and references have been read from the tree: the page is parsed once
+and never copied here (trafilatura works on a copy of its own).
 """
 
 from __future__ import annotations
 
-import copy
+import re
 from collections.abc import Iterable
 
 from lxml import etree
@@ -20,14 +21,18 @@ _VOCABULARY = (
     "|advert|advertisement|ad|ads|adslot|promo|breadcrumb|breadcrumbs|pagination|pager"
     "|reprint|reprints|print|textsize|fontsize|text-size|font-size|skip-link|disclaimer"
 )
-_TOKEN_TEST = rf"(^|[\s_-])({_VOCABULARY})($|[\s_-])"
-_GENERIC_PRUNE = etree.XPath(
-    "//*[not(self::html or self::body or self::main or self::article)]"
-    f"[re:test(@class, '{_TOKEN_TEST}', 'i') or re:test(@id, '{_TOKEN_TEST}', 'i')]"
-    " | //nav | //aside | //form | //button | //select"
+_TOKEN = re.compile(rf"(?:^|[\s_-])(?:{_VOCABULARY})(?:$|[\s_-])", re.IGNORECASE)
+_CONTENT = re.compile(r"(?:^|[_-])(?:article|content|body|main|post|entry|story)(?:$|[_-])", re.I)
+_NAMED = etree.XPath("//body//*[@class or @id]")
+_KEPT_TAGS = {"html", "body", "main", "article"}
+_MAX_PRUNED_SHARE = 0.3
+"""A generic rule never removes an element holding more than this share of the page's text:
+boilerplate is small, and a page-wide <form> (ASP.NET) or a wrapper whose class happens to
+say "advertisement-off-canvas" holds the article."""
+_LANDMARKS = etree.XPath(
+    "//nav | //aside | //form | //button | //select"
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
-    " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+    " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']"
 )
 
 
@@ -41,28 +46,36 @@ _HAS_BLOCKS = etree.XPath(
 )
 
 
-def pruned_copy(
-    tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
-) -> etree._Element:
-    """A copy of `tree` without the `drop` elements (found in the original) and boilerplate."""
-    source = tree.getroottree()
-    paths = [source.getpath(element) for element in drop]
-    clone = copy.deepcopy(tree)
-    doomed = [found for path in paths for found in clone.getroottree().xpath(path)]
+def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]) -> etree._Element:
+    """Remove `drop` (provenance lines, reference lists), site and generic boilerplate, in place."""
+    etree.strip_elements(tree, "script", "style", "template", with_tail=False)
+    doomed = list(drop)
     for xpath in profile.prune:
-        doomed.extend(clone.xpath(xpath))
-    doomed.extend(_GENERIC_PRUNE(clone))
+        doomed.extend(tree.xpath(xpath))
+    generic = [*_LANDMARKS(tree), *(e for e in _NAMED(tree) if _is_named_boilerplate(e))]
+    ceiling = _MAX_PRUNED_SHARE * len(tree.text_content())
+    doomed.extend(e for e in generic if len(e.text_content()) <= ceiling)
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
     if profile.content:
-        _mark_article(clone, profile.content)
-    for element in _CUSTOM_ELEMENTS(clone):
+        _mark_article(tree, profile.content)
+    for element in _CUSTOM_ELEMENTS(tree):
         element.tag = "div" if _HAS_BLOCKS(element) else "span"
     if profile.keep_hidden:
-        for element in clone.xpath("//*[@hidden]"):
+        for element in tree.xpath("//*[@hidden]"):
             del element.attrib["hidden"]
-    return clone
+    return tree
+
+
+def _is_named_boilerplate(element: etree._Element) -> bool:
+    """A class or id token from the boilerplate vocabulary ("share-bar", "ad_slot"), unless
+    another of its names says content ("article-body pagination-first" is the article)."""
+    if element.tag in _KEPT_TAGS:
+        return False
+    names = f"{element.get('class', '')} {element.get('id', '')}".split()
+    flagged = [name for name in names if _TOKEN.search(name)]
+    return bool(flagged) and not any(_CONTENT.search(n) for n in names if n not in flagged)
 
 
 def _mark_article(tree: etree._Element, xpath: str) -> None:

@@ -26,22 +26,18 @@ _REVIEWED = re.compile(
     r"|(?<!next )(?<!next\s)updated(?:\s+on)?)\s*:?\s*(" + DATE + ")",
     re.IGNORECASE,
 )
-_LABEL_XPATH = (
-    "//body//text()[contains(translate(., 'REVIWDUPAT', 'reviwdupat'), 'reviewed')"
-    " or contains(translate(., 'REVIWDUPAT', 'reviwdupat'), 'updated')"
-    " or contains(translate(., 'REVIWDUPAT', 'reviwdupat'), 'review date')]"
+_LABEL = re.compile(r"reviewed|updated|review date", re.IGNORECASE)
+_RIGHTS_START = ("©", "Copyright ©", "(c) ")
+_VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(parent::script or parent::style or parent::noscript"
+    " or parent::template)][normalize-space()]"
 )
-_RIGHTS_XPATH = (
-    "//body//text()[starts-with(normalize-space(.), '©')"
-    " or starts-with(normalize-space(.), 'Copyright ©')"
-    " or starts-with(normalize-space(.), '(c) ')]"
-)
+"""Every visible text node, collected once: the text-labelled fields are found among them."""
 _BYLINE_XPATHS = (
     "//*[@rel='author']",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
     "//*[contains(@class, 'byline') or contains(@class, 'author-name')]",
     "//*[@itemprop='author']",
-    "//body//text()[starts-with(normalize-space(.), 'By ')]/..",
 )
 _BY_PREFIX = re.compile(r"^(?:written\s+)?by\s+", re.IGNORECASE)
 _BLOCKS = {"p", "div", "li", "footer", "small", "section", "td", "span", "dd", "address"}
@@ -65,10 +61,11 @@ class Provenance:
 def read_provenance(tree: etree._Element, url: str | None, profile: Profile) -> Provenance:
     """Read every provenance field once from the original (unpruned) tree."""
     ld = _json_ld(tree)
+    texts: list[etree._ElementUnicodeResult] = _VISIBLE_TEXT(tree)
     consumed: list[etree._Element] = []
-    doc_id, doc_date = _doc_id(tree, url, profile, consumed)
-    byline = _byline(tree, profile, consumed) or _ld_author(ld) or _meta(tree, "author")
-    reviewed = _reviewed_date(tree, consumed)
+    doc_id, doc_date = _doc_id(texts, url, profile, consumed)
+    byline = _byline(tree, texts, profile, consumed) or _ld_author(ld) or _meta(tree, "author")
+    reviewed = _reviewed_date(texts, consumed)
     return Provenance(
         title=_title(tree, profile, ld),
         canonical_url=_canonical(tree, url),
@@ -81,7 +78,7 @@ def read_provenance(tree: etree._Element, url: str | None, profile: Profile) -> 
         or _meta_date(tree, "article:modified_time", "og:updated_time", "dcterms.modified"),
         date_published=_first_date(ld, "datePublished", "dateCreated")
         or _meta_date(tree, "article:published_time", "citation_publication_date", "DC.date"),
-        rights=_rights(tree, consumed),
+        rights=_rights(texts, consumed),
         consumed=tuple(consumed),
     )
 
@@ -128,10 +125,13 @@ def _language(tree: etree._Element) -> str | None:
 
 
 def _doc_id(
-    tree: etree._Element, url: str | None, profile: Profile, consumed: list[etree._Element]
+    texts: list[etree._ElementUnicodeResult],
+    url: str | None,
+    profile: Profile,
+    consumed: list[etree._Element],
 ) -> tuple[str | None, str | None]:
     if profile.doc_id_text is not None:
-        for node in tree.xpath("//body//text()"):
+        for node in texts:
             match = profile.doc_id_text.search(node)
             if match:
                 consumed.append(node.getparent())
@@ -144,20 +144,31 @@ def _doc_id(
     return None, None
 
 
-def _byline(tree: etree._Element, profile: Profile, consumed: list[etree._Element]) -> str | None:
-    for xpath in profile.byline + _BYLINE_XPATHS:
-        for element in tree.xpath(xpath):
-            text = _BY_PREFIX.sub("", normalize_space(element.text_content()))
-            if text and len(text.split()) <= 8 and not text.endswith("."):
-                consumed.append(element)
-                return text
+def _byline(
+    tree: etree._Element,
+    texts: list[etree._ElementUnicodeResult],
+    profile: Profile,
+    consumed: list[etree._Element],
+) -> str | None:
+    """A short "By ..." element: by class or rel first, else a text line starting "By "."""
+    candidates = [e for xpath in profile.byline + _BYLINE_XPATHS for e in tree.xpath(xpath)]
+    candidates += [node.getparent() for node in texts if node.lstrip().startswith("By ")]
+    for element in candidates:
+        text = _BY_PREFIX.sub("", normalize_space(element.text_content()))
+        if text and len(text.split()) <= 8 and not text.endswith("."):
+            consumed.append(element)
+            return text
     return None
 
 
-def _reviewed_date(tree: etree._Element, consumed: list[etree._Element]) -> str | None:
+def _reviewed_date(
+    texts: list[etree._ElementUnicodeResult], consumed: list[etree._Element]
+) -> str | None:
     """The latest labelled review/update date; every such line is kept out of the content."""
     dates = []
-    for node in tree.xpath(_LABEL_XPATH):
+    for node in texts:
+        if not _LABEL.search(node):
+            continue
         element = _block_of(node.getparent())
         match = _REVIEWED.search(normalize_space(element.text_content()))
         if match and parse_date(match.group(1)):
@@ -166,8 +177,8 @@ def _reviewed_date(tree: etree._Element, consumed: list[etree._Element]) -> str 
     return max(dates, default=None)
 
 
-def _rights(tree: etree._Element, consumed: list[etree._Element]) -> str | None:
-    nodes = tree.xpath(_RIGHTS_XPATH)
+def _rights(texts: list[etree._ElementUnicodeResult], consumed: list[etree._Element]) -> str | None:
+    nodes = [node for node in texts if node.lstrip().startswith(_RIGHTS_START)]
     if not nodes:
         return None
     element = _block_of(nodes[-1].getparent())

@@ -34,6 +34,8 @@ class Structure:
 def read_structure(body: etree._Element, title: str | None) -> Structure:
     """Walk the body once. The title's own heading, before any content, opens no section:
     the title is a field of its own, so its blocks go to the untitled first section."""
+    for line_break in body.iter("lb"):
+        line_break.text = " "  # else "a<lb/>b" reads "ab"
     sections: list[_Open] = [_Open(None, None)]
     _walk(body, sections, title)
     kept = [s for s in sections if s.blocks or s.heading]
@@ -53,6 +55,8 @@ def read_structure(body: etree._Element, title: str | None) -> Structure:
 
 
 def _walk(parent: etree._Element, sections: list[_Open], title: str | None) -> None:
+    """Blocks in order; loose text (the parent's text, a child's tail) is a paragraph too."""
+    _add_paragraph(normalize_space(parent.text or ""), sections[-1])
     for child in parent:
         tag = child.tag
         if tag == "head":
@@ -68,6 +72,7 @@ def _walk(parent: etree._Element, sections: list[_Open], title: str | None) -> N
             _walk(child, sections, title)
         elif tag != "graphic":
             _add_paragraph(_text(child), sections[-1])
+        _add_paragraph(normalize_space(child.tail or ""), sections[-1])
 
 
 def _add_paragraph(text: str, section: _Open) -> None:

@@ -83,7 +83,7 @@ def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     if args.overwrite_output:
         Path(target).unlink(missing_ok=True)
     failed = 0
-    writer = JsonlWriter(target) if target else JsonlWriter(_STDIN, stream=sys.stdout)
+    writer = JsonlWriter(target or "-")
     with writer, _progress(len(jobs)) as tick:
         for outcome in _outcomes(jobs, args.jobs):
             tick()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -19,7 +20,7 @@ class JsonlWriter:
 
     def __init__(self, path: str | os.PathLike[str], stream: IO[str] | None = None) -> None:
         self.path = Path(path)
-        self._stream = stream
+        self._stream = sys.stdout if stream is None and str(path) == "-" else stream
         self._file: IO[str] | None = None
         self._writer: jsonlines.Writer | None = None
         self.written = 0
@@ -91,13 +92,15 @@ def _last_newline(handle: IO[bytes], size: int, chunk: int = 65536) -> int:
 
 
 def read_values(path: Path, key: str) -> list[str]:
-    """The string `key` of every whole record in a JSONL file (resume state); a torn last line
+    """The string `key` of every whole record in a JSONL file (resume state). Only lines that
+    end in a newline count, exactly as repair_torn_tail keeps them; a line that does not parse
     or a record without the key is passed over."""
     if not path.exists():
         return []
-    with jsonlines.open(path) as reader:
+    with path.open(encoding="utf-8") as handle:
+        whole = (line for line in handle if line.endswith("\n"))
         return [
             record[key]
-            for record in reader.iter(skip_invalid=True)
+            for record in jsonlines.Reader(whole).iter(skip_invalid=True, skip_empty=True)
             if isinstance(record, dict) and isinstance(record.get(key), str)
         ]
