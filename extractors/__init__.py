@@ -76,8 +76,8 @@ def extract(
     """
     tree = parse_html(decode_html(html, url, max_bytes), url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
-    provenance = read_provenance(tree, url, site)
     references = find_references(tree, site)
+    provenance = read_provenance(tree, url, site, skip=references.drop)
     if is_listing(tree):
         raise ListingPageError(url, "listing page: mostly links, no article text")
     reference_texts = [item.text_content() for item in references.items]

@@ -92,6 +92,7 @@ def main_body(tree: etree._Element, url: str | None) -> etree._Element | None:
     document = bare_extraction(
         tree,
         url=url,
+        fast=True,  # no readability/justext comparison: faster, and better on both benchmarks
         include_comments=False,
         include_tables=True,
         include_formatting=True,

@@ -18,7 +18,7 @@ DATE = (
     rf"(?:{MONTH}\s+\d{{1,2}},?\s+\d{{4}}"  # Dec. 2, 2010
     rf"|\d{{1,2}}\s+{MONTH},?\s+\d{{4}}"  # 12 March 2023
     rf"|\d{{4}}\s+{MONTH}\s+\d{{1,2}}"  # 2021 Mar 3 (Vancouver "cited")
-    r"|\d{4}-\d{2}-\d{2}"  # 2023-03-12
+    r"|\d{4}[-/]\d{1,2}[-/]\d{1,2}"  # 2023-03-12, 2018/01/02 (citation_publication_date)
     r"|\d{1,2}/\d{1,2}/\d{4})"  # 3/31/2022 (US order)
 )
 """Regex source for one full date; embed it in larger patterns."""
@@ -54,7 +54,7 @@ def _to_iso(found: str) -> str | None:
     if word:
         month = _MONTHS[word.group(0).lower()[:3]]
         day, year = (numbers[1], numbers[0]) if numbers[0] > 31 else (numbers[0], numbers[1])
-    elif "-" in found:
+    elif numbers[0] > 31:
         year, month, day = numbers
     else:
         month, day, year = numbers

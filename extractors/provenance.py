@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -26,7 +26,8 @@ _REVIEWED = re.compile(
     r"|(?<!next )(?<!next\s)updated(?:\s+on)?)\s*:?\s*(" + DATE + ")",
     re.IGNORECASE,
 )
-_LABEL = re.compile(r"reviewed|updated|review date", re.IGNORECASE)
+_LABEL = re.compile(r"reviewed|updated|review date|review due", re.IGNORECASE)
+_NEXT_REVIEW = re.compile(r"next\s+review\s+(?:due|date)\s*:?\s*" + DATE, re.IGNORECASE)
 _RIGHTS_START = ("©", "Copyright ©", "(c) ")
 _VISIBLE_TEXT = etree.XPath(
     "//body//text()[not(parent::script or parent::style or parent::noscript"
@@ -58,10 +59,17 @@ class Provenance:
     """Elements whose text went into a field above and must not appear in the content."""
 
 
-def read_provenance(tree: etree._Element, url: str | None, profile: Profile) -> Provenance:
-    """Read every provenance field once from the original (unpruned) tree."""
+def read_provenance(
+    tree: etree._Element, url: str | None, profile: Profile, skip: Iterable[etree._Element] = ()
+) -> Provenance:
+    """Read every provenance field once from the unpruned tree; text inside `skip` (the
+    reference list, whose "Updated ..." and "Accessed ..." dates are not the page's) is
+    not read."""
     ld = _json_ld(tree)
-    texts: list[etree._ElementUnicodeResult] = _VISIBLE_TEXT(tree)
+    skipped = set(skip)
+    texts: list[etree._ElementUnicodeResult] = [
+        node for node in _VISIBLE_TEXT(tree) if not _inside(node.getparent(), skipped)
+    ]
     consumed: list[etree._Element] = []
     doc_id, doc_date = _doc_id(texts, url, profile, consumed)
     byline = _byline(tree, texts, profile, consumed) or _ld_author(ld) or _meta(tree, "author")
@@ -80,6 +88,12 @@ def read_provenance(tree: etree._Element, url: str | None, profile: Profile) -> 
         or _meta_date(tree, "article:published_time", "citation_publication_date", "DC.date"),
         rights=_rights(texts, consumed),
         consumed=tuple(consumed),
+    )
+
+
+def _inside(element: etree._Element, skipped: set[etree._Element]) -> bool:
+    return bool(skipped) and (
+        element in skipped or any(a in skipped for a in element.iterancestors())
     )
 
 
@@ -170,10 +184,13 @@ def _reviewed_date(
         if not _LABEL.search(node):
             continue
         element = _block_of(node.getparent())
-        match = _REVIEWED.search(normalize_space(element.text_content()))
+        line = normalize_space(element.text_content())
+        match = _REVIEWED.search(line)
         if match and parse_date(match.group(1)):
             consumed.append(element)
             dates.append(parse_date(match.group(1)))
+        elif _NEXT_REVIEW.search(line):
+            consumed.append(element)  # "Next review due: ..." is site chrome, not a date we keep
     return max(dates, default=None)
 
 

@@ -22,7 +22,7 @@ from extractors.profiles import BY_KEY
 from .validate import RecordInvalid, validate
 from .writer import JsonlWriter
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 _PROGRESS_MIN_PAGES = 5
 _STDIN = "-"
 
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--profile", choices=sorted(BY_KEY), help="force a site profile")
     ext.add_argument("--max-bytes", type=_positive, default=DEFAULT_MAX_BYTES,
                      help="refuse pages larger than this (default %(default)s)")  # fmt: skip
-    ext.set_defaults(run=_run_extract)
+    ext.set_defaults(run=_run_extract, usage=ext)
     return parser
 
 
@@ -75,12 +75,12 @@ def _positive(value: str) -> int:
 def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     paths = list(_expand(args.paths))
     if args.url and len(paths) != 1:
-        parser.error(f"--url needs exactly one input page, got {len(paths)}")
+        args.usage.error(f"--url needs exactly one input page, got {len(paths)}")
     if args.paths.count(_STDIN) > 1:
-        parser.error("stdin (-) can be read only once")
+        args.usage.error("stdin (-) can be read only once")
     jobs = [Job(p, args.url, args.profile, args.max_bytes) for p in paths]
     target = args.overwrite_output or args.output
-    if args.overwrite_output:
+    if args.overwrite_output and target != _STDIN:
         Path(target).unlink(missing_ok=True)
     failed = 0
     writer = JsonlWriter(target or "-")
@@ -100,10 +100,14 @@ def _expand(paths: Sequence[str]) -> Iterator[str]:
     for path in paths:
         folder = Path(path)
         if path != _STDIN and folder.is_dir():
-            found = (p for p in folder.rglob("*") if p.is_file() and p.name.endswith(HTML_SUFFIXES))
+            found = (p for p in folder.rglob("*") if p.is_file() and _is_html_name(p.name))
             yield from sorted(str(p) for p in found)
         else:
             yield path
+
+
+def _is_html_name(name: str) -> bool:
+    return name.lower().endswith(HTML_SUFFIXES)
 
 
 def _outcomes(jobs: list[Job], processes: int) -> Iterator[Outcome]:

@@ -93,12 +93,13 @@ def _last_newline(handle: IO[bytes], size: int, chunk: int = 65536) -> int:
 
 def read_values(path: Path, key: str) -> list[str]:
     """The string `key` of every whole record in a JSONL file (resume state). Only lines that
-    end in a newline count, exactly as repair_torn_tail keeps them; a line that does not parse
-    or a record without the key is passed over."""
+    end in a newline count, exactly as repair_torn_tail keeps them (a torn line may end inside
+    a multi-byte character, so lines are split as bytes); a line that does not parse or a
+    record without the key is passed over."""
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as handle:
-        whole = (line for line in handle if line.endswith("\n"))
+    with path.open("rb") as handle:
+        whole = (line for line in handle if line.endswith(b"\n"))
         return [
             record[key]
             for record in jsonlines.Reader(whole).iter(skip_invalid=True, skip_empty=True)

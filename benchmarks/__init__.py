@@ -1,0 +1,1 @@
+"""Evaluation scripts; a package only so tests can import the scoring functions by name."""

@@ -1,0 +1,399 @@
+"""`healthcrawl extract`: run for real (subprocess) and in-process; exact records, lines, codes."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from output.cli import main
+from output.validate import validate
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "output.cli", "extract"]
+URL = "https://example.org/health/fever"
+TORN_WARNING = "{}: dropped a torn last line ({} bytes) left by an interrupted run"
+
+
+def _page(title: str) -> str:
+    """A small article whose <title> and H1 are `title` (so each record names its page)."""
+    return (
+        f"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>"
+        "<p>A fever is a temporary rise in body temperature, often due to an illness. Having a "
+        "fever is a sign that something out of the ordinary is going on in your body.</p>"
+        "<p>For an adult, a fever may be uncomfortable, but usually isn't a cause for concern "
+        "unless it reaches 103 F (39.4 C) or higher.</p></main></body></html>"
+    )
+
+
+def _write(path: Path, title: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(title), encoding="utf-8")
+    return path
+
+
+def _pages(folder: Path, count: int) -> list[Path]:
+    return [_write(folder / f"page{n}.html", f"Topic {n}") for n in range(count)]
+
+
+def _run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        cwd=REPO,
+        input=stdin.decode("utf-8") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _records(jsonl: str) -> list[dict[str, Any]]:
+    """Parse JSONL output, checking every line is whole and validates."""
+    assert jsonl == "" or jsonl.endswith("\n")
+    records = [json.loads(line) for line in jsonl.splitlines()]
+    for n, record in enumerate(records, 1):
+        validate(record, label=f"record {n}")
+    return records
+
+
+def test_one_record_per_page_in_input_order(tmp_path: Path) -> None:
+    second = _write(tmp_path / "b.html", "Bronchitis")
+    first = _write(tmp_path / "a.html", "Asthma")
+    done = _run(str(second), str(first))
+    assert (done.returncode, done.stderr) == (0, "")
+    records = _records(done.stdout)
+    assert [r["title"] for r in records] == ["Bronchitis", "Asthma"]
+    assert [r["url"] for r in records] == [None, None]
+    assert [r["source"] for r in records] == ["generic", "generic"]
+
+
+def test_directory_expands_recursively_sorted_and_only_html_suffixes(tmp_path: Path) -> None:
+    root = tmp_path / "pages"
+    _write(root / "z.html", "Zoster")
+    _write(root / "m.htm", "Measles")
+    _write(root / "sub" / "a.xhtml", "Anaemia")
+    (root / "sub" / "deeper").mkdir(parents=True)
+    gz = _page("Gout").encode("utf-8")
+    (root / "sub" / "deeper" / "g.html.gz").write_bytes(gzip.compress(gz))
+    _write(root / "UPPER.HTML", "Upper")  # suffixes match case-insensitively
+    for ignored in ("notes.txt", "page.html.bak", "page.json", "x.gz"):
+        _write(root / ignored, "Ignored")
+    done = _run(str(root))
+    assert (done.returncode, done.stderr) == (0, "")
+    # sorted as strings: "pages/UPPER" < "pages/m.htm" < "pages/sub/..." < "pages/z"
+    titles = [r["title"] for r in _records(done.stdout)]
+    assert titles == ["Upper", "Measles", "Anaemia", "Gout", "Zoster"]
+
+
+def test_files_and_directories_mix_in_argument_order(tmp_path: Path) -> None:
+    _write(tmp_path / "dir" / "b.html", "Bronchitis")
+    _write(tmp_path / "dir" / "a.html", "Asthma")
+    single = _write(tmp_path / "single.html", "Sepsis")
+    done = _run(str(single), str(tmp_path / "dir"), str(single))
+    assert done.returncode == 0
+    titles = [r["title"] for r in _records(done.stdout)]
+    assert titles == ["Sepsis", "Asthma", "Bronchitis", "Sepsis"]
+
+
+def test_stdin_dash(tmp_path: Path) -> None:
+    done = _run("-", "--url", URL, stdin=_page("Croup").encode("utf-8"))
+    assert (done.returncode, done.stderr) == (0, "")
+    [record] = _records(done.stdout)
+    assert (record["title"], record["url"]) == ("Croup", URL)
+
+
+def test_stdin_only_once(tmp_path: Path) -> None:
+    done = _run("-", "-")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert (
+        done.stderr.splitlines()[-1]
+        == "healthcrawl extract: error: stdin (-) can be read only once"
+    )
+
+
+def test_url_sets_url_and_id(tmp_path: Path) -> None:
+    page = _write(tmp_path / "fever.html", "Fever")
+    done = _run(str(page), "--url", URL)
+    assert (done.returncode, done.stderr) == (0, "")
+    [record] = _records(done.stdout)
+    assert record["url"] == URL
+    assert record["canonical_url"] is None
+    assert record["id"] == hashlib.sha256(URL.encode()).hexdigest()[:32]
+
+
+def test_url_needs_exactly_one_input(tmp_path: Path) -> None:
+    pages = _pages(tmp_path, 2)
+    done = _run(*map(str, pages), "--url", URL)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    last = done.stderr.splitlines()[-1]
+    assert last == "healthcrawl extract: error: --url needs exactly one input page, got 2"
+
+
+def test_url_counts_pages_of_a_directory(tmp_path: Path) -> None:
+    _pages(tmp_path / "dir", 3)
+    done = _run(str(tmp_path / "dir"), "--url", URL)
+    assert done.returncode == 2
+    last = done.stderr.splitlines()[-1]
+    assert last == "healthcrawl extract: error: --url needs exactly one input page, got 3"
+
+
+def test_failed_pages_exit_1_one_line_each_good_pages_still_written(tmp_path: Path) -> None:
+    good1 = _write(tmp_path / "good1.html", "Asthma")
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    missing = tmp_path / "missing.html"
+    good2 = _write(tmp_path / "good2.html", "Bronchitis")
+    done = _run(str(good1), str(empty), str(missing), str(good2), "--jobs", "1")
+    assert done.returncode == 1
+    assert [r["title"] for r in _records(done.stdout)] == ["Asthma", "Bronchitis"]
+    assert done.stderr.splitlines() == [
+        f"{empty}: NotHTMLError: <input>: empty document",
+        f"{missing}: FileNotFoundError: [Errno 2] No such file or directory: '{missing}'",
+    ]
+
+
+def test_bad_gzip_is_a_failed_page(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html.gz"
+    bad.write_bytes(b"<html>not gzip</html>")
+    done = _run(str(bad))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"{bad}: BadGzipFile: Not a gzipped file (b'<h')\n"
+
+
+def test_all_pages_failing_exits_1(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"   \n")
+    done = _run(str(empty))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"{empty}: NotHTMLError: <input>: empty document\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "healthcrawl extract: error: the following arguments are required: PATH"),
+        (
+            ["--jobs", "0", "x.html"],
+            "healthcrawl extract: error: argument --jobs: must be at least 1, got 0",
+        ),
+        (
+            ["--max-bytes", "0", "x.html"],
+            "healthcrawl extract: error: argument --max-bytes: must be at least 1, got 0",
+        ),
+        (
+            ["--jobs", "two", "x.html"],
+            "healthcrawl extract: error: argument --jobs: invalid _positive value: 'two'",
+        ),
+        (
+            ["-o", "a.jsonl", "-O", "b.jsonl", "x.html"],
+            "healthcrawl extract: error: argument -O/--overwrite-output: "
+            "not allowed with argument -o/--output",
+        ),
+        (
+            ["--profile", "webmd", "x.html"],
+            "healthcrawl extract: error: argument --profile: invalid choice: 'webmd' "
+            "(choose from 'gard', 'generic', 'mayoclinic', 'medlineplus', 'nhs')",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    done = _run(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1] == message
+
+
+def test_jobs_2_output_identical_to_jobs_1(tmp_path: Path) -> None:
+    pages = _pages(tmp_path / "dir", 6)
+    pages[3].write_bytes(b"")
+    serial = _run(str(tmp_path / "dir"), "--jobs", "1")
+    parallel = _run(str(tmp_path / "dir"), "--jobs", "2")
+    assert serial.returncode == parallel.returncode == 1
+    assert parallel.stdout == serial.stdout
+    assert (
+        parallel.stderr == serial.stderr == f"{pages[3]}: NotHTMLError: <input>: empty document\n"
+    )
+    titles = [r["title"] for r in _records(parallel.stdout)]
+    assert titles == ["Topic 0", "Topic 1", "Topic 2", "Topic 4", "Topic 5"]
+
+
+def test_output_appends_and_repairs_torn_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out.jsonl"
+    old = _write(tmp_path / "old.html", "Asthma")
+    new = _write(tmp_path / "new.html", "Bronchitis")
+    assert main(["extract", str(old), "-o", str(out)]) == 0
+    whole = out.read_text("utf-8")
+    torn = '{"id":"0123456789abcdef","title":"Killed mid-wri'
+    out.write_text(whole + torn, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="output.writer"):
+        assert main(["extract", str(new), "-o", str(out)]) == 0
+    text = out.read_text("utf-8")
+    assert text.startswith(whole)
+    assert "Killed mid-wri" not in text
+    assert text.count("\n") == 2
+    assert [r["title"] for r in _records(text)] == ["Asthma", "Bronchitis"]
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("output.writer", "WARNING", TORN_WARNING.format(out, len(torn)))
+    ]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_output_appends_without_warning_when_file_is_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out.jsonl"
+    page = _write(tmp_path / "a.html", "Asthma")
+    assert main(["extract", str(page), "-o", str(out)]) == 0
+    assert main(["extract", str(page), "-o", str(out)]) == 0
+    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma", "Asthma"]
+    assert caplog.records == []
+
+
+def test_overwrite_output_replaces_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"old": "record"}\n{"old": "torn', encoding="utf-8")
+    page = _write(tmp_path / "a.html", "Asthma")
+    assert main(["extract", str(page), "-O", str(out)]) == 0
+    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma"]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_output_dash_is_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = _write(tmp_path / "pages" / "a.html", "Asthma")
+    monkeypatch.chdir(tmp_path)
+    assert main(["extract", str(page), "-o", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert ([r["title"] for r in _records(out)], err) == (["Asthma"], "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pages"]
+
+
+def test_output_into_new_folder(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "out.jsonl"
+    page = _write(tmp_path / "a.html", "Asthma")
+    assert main(["extract", str(page), "-o", str(out)]) == 0
+    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma"]
+
+
+def test_in_process_stdout_and_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _write(tmp_path / "a.html", "Asthma")
+    empty = tmp_path / "empty.htm"
+    empty.write_bytes(b"")
+    assert main(["extract", str(good), str(empty), "--jobs", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert [r["title"] for r in _records(out)] == ["Asthma"]
+    assert err == f"{empty}: NotHTMLError: <input>: empty document\n"
+
+
+def test_in_process_usage_error_raises_system_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["extract", "--jobs", "0", "x.html"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "healthcrawl extract: error: argument --jobs: must be at least 1, got 0"
+    )
+
+
+def test_no_progress_text_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    _pages(tmp_path / "dir", 6)
+    done = _run(str(tmp_path / "dir"))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(_records(done.stdout)) == 6
+
+
+def _stderr_on_a_terminal(*args: str) -> bytes:
+    """Run the CLI with stderr on a pseudo-terminal; return what the terminal received."""
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*CLI, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=follower, timeout=120
+        )
+    finally:
+        os.close(follower)
+    assert done.returncode == 0
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the terminal has no writer left
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    return received
+
+
+def test_progress_counter_on_a_terminal(tmp_path: Path) -> None:
+    """Control for the test above: the same run does print a counter to a terminal."""
+    _pages(tmp_path / "dir", 6)
+    counter = b"".join(f"\r{n}/6 pages".encode() for n in range(1, 7))
+    assert _stderr_on_a_terminal(str(tmp_path / "dir"), "--jobs", "1") == counter + b"\r\n"
+
+
+def test_no_progress_counter_for_five_pages_on_a_terminal(tmp_path: Path) -> None:
+    _pages(tmp_path / "dir", 5)
+    assert _stderr_on_a_terminal(str(tmp_path / "dir"), "--jobs", "1") == b""
+
+
+def test_profile_forces_source(tmp_path: Path) -> None:
+    page = _write(tmp_path / "a.html", "Asthma")
+    plain = _records(_run(str(page)).stdout)
+    forced = _run(str(page), "--profile", "gard")
+    assert (forced.returncode, forced.stderr) == (0, "")
+    assert [r["source"] for r in plain] == ["generic"]
+    assert [r["source"] for r in _records(forced.stdout)] == ["gard"]
+
+
+def test_max_bytes_refuses_bigger_page(tmp_path: Path) -> None:
+    page = _write(tmp_path / "a.html", "Asthma")
+    size = page.stat().st_size
+    done = _run(str(page), "--max-bytes", "100")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"{page}: PageTooLargeError: <input>: page is {size} bytes, over the 100-byte limit\n"
+    )
+    assert _run(str(page), "--max-bytes", str(size)).returncode == 0
+
+
+def test_max_bytes_message_names_the_url(tmp_path: Path) -> None:
+    page = _write(tmp_path / "a.html", "Asthma")
+    done = _run(str(page), "--max-bytes", "100", "--url", URL)
+    size = page.stat().st_size
+    assert done.stderr == (
+        f"{page}: PageTooLargeError: {URL}: page is {size} bytes, over the 100-byte limit\n"
+    )
+
+
+def test_installed_console_script(tmp_path: Path) -> None:
+    script = shutil.which("healthcrawl", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the healthcrawl console script is not installed next to this Python")
+    page = _write(tmp_path / "a.html", "Asthma")
+    done = subprocess.run(
+        [script, "extract", str(page), "--url", URL],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    [record] = _records(done.stdout)
+    assert (record["title"], record["url"]) == ("Asthma", URL)

@@ -1,0 +1,254 @@
+"""output.validate and record.v1.json: exact RecordInvalid messages; schema mirrors the record."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from extractors import extract
+from extractors.profiles import BY_KEY
+from extractors.record import (
+    Block,
+    Bullet,
+    ExtractorInfo,
+    ListItem,
+    Record,
+    Reference,
+    Section,
+)
+from output.validate import RecordInvalid, schema, validate
+
+URL = "https://example.org/health/fever"
+PAGE = (
+    "<html><head><title>Fever</title></head><body><main><h1>Fever</h1>"
+    "<p>A fever is a temporary rise in body temperature, often due to an illness. Having a "
+    "fever is a sign that something out of the ordinary is going on in your body.</p>"
+    "<p>For an adult, a fever may be uncomfortable, but usually isn't a cause for concern "
+    "unless it reaches 103 F (39.4 C) or higher.</p>"
+    "<h2>Symptoms</h2><ul><li>Sweating and chills</li><li>Headache</li></ul>"
+    "<h2>References</h2><ol><li>Smith J. A study of fever. JAMA. 2009;1:2-3.</li></ol>"
+    "</main></body></html>"
+)
+
+
+@pytest.fixture(scope="module")
+def record() -> dict[str, Any]:
+    return extract(PAGE, URL).to_dict()
+
+
+def _broken(record: dict[str, Any], change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    copied = copy.deepcopy(record)
+    change(copied)
+    return copied
+
+
+def test_fixture_record_has_the_shapes_the_cases_break(record: dict[str, Any]) -> None:
+    assert record["references"][0]["year"] == 2009
+    assert record["sections"][0]["blocks"][0]["type"] == "paragraph"
+    assert record["sections"][1]["blocks"][0] == {
+        "type": "list",
+        "text": None,
+        "ordered": False,
+        "items": [
+            {"term": None, "text": "Sweating and chills"},
+            {"term": None, "text": "Headache"},
+        ],
+        "rows": None,
+    }
+
+
+def test_valid_record_passes(record: dict[str, Any]) -> None:
+    assert validate(record) is None
+    assert validate(record, label=URL) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "pointer"),
+    [
+        (
+            lambda r: r["references"][0].update(year="2009"),
+            "/references/0/year: '2009' is not of type 'integer', 'null'",
+            "/references/0/year",
+        ),
+        (
+            lambda r: r["references"][0].update(year=209),
+            "/references/0/year: 209 is less than the minimum of 1000",
+            "/references/0/year",
+        ),
+        (
+            lambda r: r["sections"][0]["blocks"][0].update(items=[]),
+            "/sections/0/blocks/0/items: [] is not of type 'null'",
+            "/sections/0/blocks/0/items",
+        ),
+        (
+            lambda r: r["sections"][0]["blocks"][0].update(items=[{"term": None, "text": "x"}]),
+            "/sections/0/blocks/0/items: [{'term': None, 'text': 'x'}] is not of type 'null'",
+            "/sections/0/blocks/0/items",
+        ),
+        (
+            lambda r: r["sections"][1]["blocks"][0].update(text="Sweating"),
+            "/sections/1/blocks/0/text: 'Sweating' is not of type 'null'",
+            "/sections/1/blocks/0/text",
+        ),
+        (
+            lambda r: r["sections"][1]["blocks"][0].update(items=[]),
+            "/sections/1/blocks/0/items: [] should be non-empty",
+            "/sections/1/blocks/0/items",
+        ),
+        (lambda r: r.pop("title"), "/: 'title' is a required property", "/"),
+        (
+            lambda r: r.update(extra=1),
+            "/: Additional properties are not allowed ('extra' was unexpected)",
+            "/",
+        ),
+        (
+            lambda r: r["extractor"].pop("version"),
+            "/extractor: 'version' is a required property",
+            "/extractor",
+        ),
+        (
+            lambda r: r.update(id="0123456789abcdef"),
+            "/id: '0123456789abcdef' does not match '^[0-9a-f]{32}$'",
+            "/id",
+        ),
+        (
+            lambda r: r.update(id="0123456789ABCDEF0123456789abcdef"),
+            "/id: '0123456789ABCDEF0123456789abcdef' does not match '^[0-9a-f]{32}$'",
+            "/id",
+        ),
+        (
+            lambda r: r.update(source="webmd"),
+            "/source: 'webmd' is not one of "
+            "['mayoclinic', 'gard', 'medlineplus', 'nhs', 'generic']",
+            "/source",
+        ),
+        (
+            lambda r: r.update(schema_version="2"),
+            "/schema_version: '1' was expected",
+            "/schema_version",
+        ),
+    ],
+    ids=[
+        "year-string",
+        "year-too-small",
+        "paragraph-items-empty",
+        "paragraph-items",
+        "list-text",
+        "list-no-items",
+        "missing-key",
+        "extra-key",
+        "missing-nested-key",
+        "id-short",
+        "id-uppercase",
+        "source-unknown",
+        "schema-version",
+    ],
+)
+def test_broken_record_message(
+    record: dict[str, Any], change: Callable[[dict[str, Any]], object], message: str, pointer: str
+) -> None:
+    with pytest.raises(RecordInvalid) as raised:
+        validate(_broken(record, change))
+    assert str(raised.value) == message
+    assert raised.value.pointer == pointer
+
+
+def test_label_prefixes_message(record: dict[str, Any]) -> None:
+    broken = _broken(record, lambda r: r["references"][0].update(year="20x0"))
+    with pytest.raises(RecordInvalid) as raised:
+        validate(broken, label="record 17")
+    assert (
+        str(raised.value)
+        == "record 17: /references/0/year: '20x0' is not of type 'integer', 'null'"
+    )
+
+
+def test_deepest_error_is_reported_first(record: dict[str, Any]) -> None:
+    def change(r: dict[str, Any]) -> None:
+        r.update(source="webmd")
+        r["references"][0].update(year="2009")
+
+    with pytest.raises(RecordInvalid) as raised:
+        validate(_broken(record, change))
+    assert raised.value.pointer == "/references/0/year"
+
+
+def test_record_invalid_is_a_value_error() -> None:
+    error = RecordInvalid("/id", "bad", label="x.html")
+    assert isinstance(error, ValueError)
+    assert str(error) == "x.html: /id: bad"
+    assert str(RecordInvalid("/id", "bad")) == "/id: bad"
+
+
+def _names(cls: type) -> set[str]:
+    return {field.name for field in dataclasses.fields(cls)}
+
+
+def test_top_level_properties_match_record_fields() -> None:
+    assert set(schema()["properties"]) == _names(Record)
+    assert set(schema()["required"]) == _names(Record)
+
+
+@pytest.mark.parametrize(
+    ("definition", "cls"),
+    [
+        ("section", Section),
+        ("bullet", Bullet),
+        ("reference", Reference),
+        ("list_item", ListItem),
+        ("block", Block),
+    ],
+)
+def test_defs_match_dataclasses(definition: str, cls: type) -> None:
+    part = schema()["$defs"][definition]
+    assert set(part["properties"]) == _names(cls)
+    assert set(part["required"]) == _names(cls)
+    assert part["additionalProperties"] is False
+
+
+def test_extractor_object_matches_extractor_info() -> None:
+    part = schema()["properties"]["extractor"]
+    assert set(part["properties"]) == set(part["required"]) == _names(ExtractorInfo)
+
+
+def test_defs_are_exactly_the_record_parts() -> None:
+    assert set(schema()["$defs"]) == {"section", "bullet", "reference", "list_item", "block"}
+
+
+def test_source_enum_is_the_profile_keys() -> None:
+    assert schema()["properties"]["source"]["enum"] == list(BY_KEY)
+
+
+def _properties(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every declared property (not the if/then conditions of allOf), with its pointer."""
+    if not isinstance(node, dict):
+        return
+    for name, sub in node.get("properties", {}).items():
+        yield f"{where}/properties/{name}", sub
+        yield from _properties(sub, f"{where}/properties/{name}")
+    for name, sub in node.get("$defs", {}).items():
+        yield from _properties(sub, f"{where}/$defs/{name}")
+    if "items" in node:
+        yield from _properties(node["items"], f"{where}/items")
+
+
+def test_every_property_has_a_description() -> None:
+    found = list(_properties(schema(), "#"))
+    assert len(found) == 18 + 3 + 3 + 5 + 2 + 3 + 16
+    missing = [where for where, sub in found if not str(sub.get("description", "")).strip()]
+    assert missing == []
+
+
+def test_every_definition_has_a_description() -> None:
+    defs = schema()["$defs"]
+    assert [name for name, part in defs.items() if not part.get("description", "").strip()] == []
+
+
+def test_schema_is_draft_2020_12() -> None:
+    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema())
