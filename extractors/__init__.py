@@ -77,11 +77,11 @@ def extract(
     tree = parse_html(decode_html(html, url, max_bytes), url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
     references = find_references(tree, site)
-    provenance = read_provenance(tree, url, site, skip=references.drop)
+    provenance = read_provenance(tree, url, site, skip=(*references.lists, *references.labels))
     if is_listing(tree):
         raise ListingPageError(url, "listing page: mostly links, no article text")
-    reference_texts = [item.text_content() for item in references.items]
-    body = main_body(prune(tree, site, (*references.drop, *provenance.consumed)), url)
+    references.detach()
+    body = main_body(prune(tree, site, provenance.consumed), url)
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
     if structure is None or len(structure.text) < MIN_TEXT_CHARS:
@@ -96,7 +96,7 @@ def extract(
         title=title or structure.sections[0].heading or "",
         sections=structure.sections,
         bullets=structure.bullets,
-        references=tuple(parse_reference(raw, n) for n, raw in enumerate(reference_texts, 1)),
+        references=tuple(parse_reference(raw, n) for n, raw in enumerate(references.entries, 1)),
         byline=provenance.byline,
         doc_id=provenance.doc_id,
         date_modified=provenance.date_modified,

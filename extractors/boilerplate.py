@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from lxml import etree
+from lxml.html import defs
 from trafilatura import bare_extraction
 
 from .profiles import Profile
@@ -36,10 +37,22 @@ _LANDMARKS = etree.XPath(
 )
 
 
-_CUSTOM_ELEMENTS = etree.XPath("//body//*[contains(local-name(), '-')]")
-"""Custom elements (<app-disease-about>, web components) are plain containers to a reader, but
-trafilatura does not know them and loses their text: they become <div>s, or <span>s when they
-hold no blocks (an inline citation marker must not split its paragraph)."""
+_TEXT_DIVS = etree.XPath(
+    ".//div[normalize-space()][not(.//p or .//div or .//ul or .//ol or .//table"
+    " or .//section or .//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6 or .//dl)]"
+)
+"""Inside a profile's content container, a <div> holding only text and inline markup is a
+paragraph: trafilatura sometimes drops such divs where it keeps the same text in a <p>.
+(Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
+_LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
+"""A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
+_HTML_TAGS = frozenset(defs.tags) | {
+    "main", "template", "picture", "source", "dialog", "details", "summary", "figure",
+    "figcaption", "mark", "meter", "progress", "wbr", "data", "slot", "search", "svg", "math",
+}  # fmt: skip
+"""Unknown elements (<app-disease-about>, <clamper>, web components) are plain containers to a
+reader, but trafilatura does not know them and loses their text: they become <div>s, or <span>s
+when they hold no blocks (an inline citation marker must not split its paragraph)."""
 _HAS_BLOCKS = etree.XPath(
     "boolean(.//*[self::p or self::div or self::ul or self::ol or self::table or self::section"
     " or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])"
@@ -47,7 +60,8 @@ _HAS_BLOCKS = etree.XPath(
 
 
 def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]) -> etree._Element:
-    """Remove `drop` (provenance lines, reference lists), site and generic boilerplate, in place."""
+    """Remove `drop` (provenance lines), site and generic boilerplate, then normalise what is
+    left into markup trafilatura reads well. In place."""
     etree.strip_elements(tree, "script", "style", "template", with_tail=False)
     doomed = list(drop)
     for xpath in profile.prune:
@@ -58,14 +72,31 @@ def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
-    if profile.content:
-        _mark_article(tree, profile.content)
-    for element in _CUSTOM_ELEMENTS(tree):
-        element.tag = "div" if _HAS_BLOCKS(element) else "span"
+    _normalise(tree, profile)
+    return tree
+
+
+def _normalise(tree: etree._Element, profile: Profile) -> None:
+    roots = tree.xpath(profile.content) if profile.content else []
+    for xpath in profile.keep:
+        for element in (e for container in tree.xpath(xpath) for e in container.iter()):
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
+    body = tree.find("body")
+    for element in body.iter() if body is not None else ():
+        if isinstance(element.tag, str) and element.tag not in _HTML_TAGS:
+            element.tag = "div" if _HAS_BLOCKS(element) else "span"
+    for wrapper in _LOOSE_IN_DL(tree):
+        wrapper.tag = "dd"
+    for root in roots[:1]:
+        _mark_article(root)
+        for empty in root.xpath(".//div[not(normalize-space())][not(.//img)]"):
+            empty.drop_tree()
+        for leaf in _TEXT_DIVS(root):
+            leaf.tag = "p"
     if profile.keep_hidden:
         for element in tree.xpath("//*[@hidden]"):
             del element.attrib["hidden"]
-    return tree
 
 
 def _is_named_boilerplate(element: etree._Element) -> bool:
@@ -78,13 +109,11 @@ def _is_named_boilerplate(element: etree._Element) -> bool:
     return bool(flagged) and not any(_CONTENT.search(n) for n in names if n not in flagged)
 
 
-def _mark_article(tree: etree._Element, xpath: str) -> None:
+def _mark_article(root: etree._Element) -> None:
     """Label the profile's content container the way trafilatura's first body XPath looks
     for (itemprop=articleBody), so it wins over any later element named "article"."""
-    found = tree.xpath(xpath)
-    if found:
-        found[0].set("itemprop", "articleBody")
-        found[0].set("class", "article-content")
+    root.set("itemprop", "articleBody")
+    root.set("class", "article-content")
 
 
 def main_body(tree: etree._Element, url: str | None) -> etree._Element | None:

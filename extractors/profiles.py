@@ -29,6 +29,9 @@ class Profile:
     (GARD: a sources panel whose class says "article" comes first)."""
     prune: tuple[str, ...] = ()
     """XPaths of site boilerplate removed before trafilatura sees the page."""
+    keep: tuple[str, ...] = ()
+    """XPaths of content whose class names (banner, carousel, tabs) would make trafilatura drop
+    it; those names are cleared from it and everything inside, so only its text is judged."""
     references: tuple[str, ...] = ()
     """XPaths of reference list items (li) when the generic "References" anchor misses them."""
     byline: tuple[str, ...] = ()
@@ -72,6 +75,14 @@ GARD = Profile(
         "//app-feedback-banner | //*[contains(@class, 'feedback')]",
         "//app-scroll-to-top | //*[contains(@class, 'scroll-to-top')]",
         "//app-view-sources-references/button",
+        # text is shown twice: a clamped .host and its full .ghost copy; keep the full one
+        "//*[contains(concat(' ', @class, ' '), ' host ')]"
+        "[../*[contains(concat(' ', @class, ' '), ' ghost ')]]",
+        "//*[contains(@class, 'read-button')]",
+    ),
+    keep=(
+        "//*[contains(@class, 'main-banner-container')]",  # title and "Other Names"
+        "//*[contains(@class, 'carousel-main-wrapper')]",  # symptom descriptions
     ),
     references=("//app-view-sources-references//li",),
     doc_id_url=re.compile(r"/diseases/(\d+)/"),

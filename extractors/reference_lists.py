@@ -1,8 +1,9 @@
-"""Find a page's references or sources list: the items, and what to keep out of the content.
+"""Find a page's references or sources list: the entries, and what to keep out of the content.
 
-An anchor is a short heading or label ("References", "Sources", "Show references"); its items
+An anchor is a short heading or label ("References", "Sources", "Show references"); its entries
 are the list items that follow it inside its nearest enclosing container, up to the next
-heading. Site profiles can name the items directly when a layout hides them elsewhere.
+heading, or, with no list there, the lines after it separated by <br> ("Content References:"
+on GARD). Site profiles can name list items directly when a layout hides them elsewhere.
 """
 
 from __future__ import annotations
@@ -27,32 +28,64 @@ _ANCHORS = etree.XPath(
 )
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ol", "ul"}
+_BLOCKS = {"div", "p", "ul", "ol", "table", "section", *_HEADINGS}
 _MAX_CLIMB = 4
 
 
 @dataclass(frozen=True, slots=True)
 class ReferenceList:
-    items: tuple[etree._Element, ...]
-    """The <li> elements, in order."""
-    drop: tuple[etree._Element, ...]
-    """Anchors and lists to remove from the content."""
+    entries: tuple[str, ...]
+    """Each reference's text, in page order."""
+    lists: tuple[etree._Element, ...]
+    """The <ol>/<ul> elements holding entries."""
+    labels: tuple[etree._Element, ...]
+    """Anchors, and the <br>s and inline elements of line entries: removed with their tails."""
+
+    def detach(self) -> None:
+        """Take the whole list out of the tree, so no entry reaches sections or text."""
+        for element in self.labels:
+            element.tail = None
+        for element in (*self.lists, *self.labels):
+            if element.getparent() is not None:
+                element.drop_tree()
 
 
 def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
-    """The page's reference items (empty when it has none)."""
-    for xpath in profile.references:
-        items = tree.xpath(xpath)
-        if items:
-            lists = {item.getparent() for item in items}
-            return ReferenceList(tuple(items), tuple(lists))
+    """The page's references: the profile's items, then every anchored list or line block."""
+    items = [item for xpath in profile.references for item in tree.xpath(xpath)]
+    lists = list(dict.fromkeys(item.getparent() for item in items))
+    entries = [item.text_content() for item in items]
+    labels: list[etree._Element] = []
     for anchor in _ANCHORS(tree):
         if not _ANCHOR_TEXT.match(normalize_space(anchor.text_content())):
             continue
-        lists = _lists_after(anchor)
-        if lists:
-            items = tuple(li for ol in lists for li in ol if li.tag == "li")
-            return ReferenceList(items, (anchor, *lists))
-    return ReferenceList((), ())
+        found = [ol for ol in _lists_after(anchor) if ol not in lists]
+        lines = [] if found else _lines_after(anchor)
+        entries += [li.text_content() for ol in found for li in ol if li.tag == "li"]
+        entries += [text for text, _ in lines]
+        lists += found
+        labels += [anchor, *(e for _, group in lines for e in group)] if found or lines else []
+    return ReferenceList(tuple(entries), tuple(lists), tuple(labels))
+
+
+def _lines_after(anchor: etree._Element) -> list[tuple[str, list[etree._Element]]]:
+    """Entries written as lines after the anchor, split at <br>: (text, elements) each."""
+    lines: list[tuple[str, list[etree._Element]]] = []
+    text, group = "", []
+    for sibling in anchor.itersiblings():
+        if sibling.tag in _BLOCKS:
+            break
+        if sibling.tag == "br":
+            if text.strip():
+                lines.append((text, group))
+            text, group = "", []
+        else:
+            text += sibling.text_content()
+        text += sibling.tail or ""
+        group.append(sibling)
+    if text.strip():
+        lines.append((text, group))
+    return lines
 
 
 def _lists_after(anchor: etree._Element) -> list[etree._Element]:

@@ -81,7 +81,23 @@ def _add_paragraph(text: str, section: _Open) -> None:
         section.lines.append(text)
 
 
+def _add_definitions(element: etree._Element, section: _Open) -> None:
+    """A <dl> is labelled text, not bullets: each term with its descriptions is a paragraph."""
+    lines: list[str] = []
+    for item in element.iter("item"):
+        text = _own_text(item)
+        if (item.get("rend") or "").startswith("dt") or not lines:
+            lines.append(text)
+        else:
+            lines[-1] = f"{lines[-1]} {text}"
+    for line in lines:
+        _add_paragraph(line, section)
+
+
 def _add_list(element: etree._Element, section: _Open) -> None:
+    if element.get("rend") == "dl":
+        _add_definitions(element, section)
+        return
     items: list[ListItem] = []
     lines: list[str] = []
     for item in element.iter("item"):
