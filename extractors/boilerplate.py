@@ -21,6 +21,7 @@ _VOCABULARY = (
     "share|sharing|social|newsletter|subscribe|signup|cookie|cookies|consent|gdpr"
     "|advert|advertisement|ad|ads|adslot|promo|breadcrumb|breadcrumbs|pagination|pager"
     "|reprint|reprints|print|textsize|fontsize|text-size|font-size|skip-link|disclaimer"
+    "|editsection|rail|sidebar|outbrain|taboola|trending|recommended"
 )
 _TOKEN = re.compile(rf"(?:^|[\s_-])(?:{_VOCABULARY})(?:$|[\s_-])", re.IGNORECASE)
 _CONTENT = re.compile(r"(?:^|[_-])(?:article|content|body|main|post|entry|story)(?:$|[_-])", re.I)
@@ -34,6 +35,10 @@ _LANDMARKS = etree.XPath(
     "//nav | //aside | //form | //button | //select"
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
     " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']"
+    # a tab bar without ARIA: a list of nothing but links, in something named "tabs"
+    " | //ul[li][not(li[not(a)])][re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
+    " '(^|[\\s_-])tabs?([\\s_-]|$)', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
 )
 
 
@@ -44,6 +49,17 @@ _TEXT_DIVS = etree.XPath(
 """Inside a profile's content container, a <div> holding only text and inline markup is a
 paragraph: trafilatura sometimes drops such divs where it keeps the same text in a <p>.
 (Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
+_HEADING_LIKE = etree.XPath(
+    "//body//*[self::div or self::span or self::p or self::strong]"
+    "[re:test(@class, '(^|[\\s_-])(header|heading|subheading)\\d?($|[\\s_-])', 'i')]"
+    "[normalize-space()][string-length(normalize-space()) < 80][not(ancestor::h1 or ancestor::h2"
+    " or ancestor::h3 or ancestor::h4 or ancestor::h5 or ancestor::h6)]"
+    "[not(.//*[self::div or self::p or self::ul or self::ol or self::table or self::h1"
+    " or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])][not(.//a[normalize-space()])]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+"""Headings made of styled divs ("ct-header2"): short, link-free text whose class says
+header; the digit, if any, gives the level."""
 _LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
 """A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
 _HTML_TAGS = frozenset(defs.tags) | {
@@ -88,6 +104,9 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
             element.tag = "div" if _HAS_BLOCKS(element) else "span"
     for wrapper in _LOOSE_IN_DL(tree):
         wrapper.tag = "dd"
+    for label in _HEADING_LIKE(tree):
+        level = re.search(r"\d", label.get("class", ""))
+        label.tag = f"h{min(max(int(level.group()), 2), 4) if level else 3}"
     for root in roots[:1]:
         _mark_article(root)
         for empty in root.xpath(".//div[not(normalize-space())][not(.//img)]"):
