@@ -21,7 +21,7 @@ _VOCABULARY = (
     "share|sharing|social|newsletter|subscribe|signup|cookie|cookies|consent|gdpr"
     "|advert|advertisement|ad|ads|adslot|promo|breadcrumb|breadcrumbs|pagination|pager"
     "|reprint|reprints|print|textsize|fontsize|text-size|font-size|skip-link|disclaimer"
-    "|editsection|rail|sidebar|outbrain|taboola|trending|recommended"
+    "|editsection|rail|sidebar|outbrain|taboola|trending|recommended|alert"
 )
 _TOKEN = re.compile(rf"(?:^|[\s_-])(?:{_VOCABULARY})(?:$|[\s_-])", re.IGNORECASE)
 _CONTENT = re.compile(r"(?:^|[_-])(?:article|content|body|main|post|entry|story)(?:$|[_-])", re.I)
@@ -35,8 +35,8 @@ _LANDMARKS = etree.XPath(
     "//nav | //aside | //form | //button | //select"
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
     " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']"
-    # a tab bar without ARIA: a list of nothing but links, in something named "tabs"
-    " | //ul[li][not(li[not(a)])][re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
+    # a tab bar without ARIA: links (and the current tab) in something named "tabs"
+    " | //ul[count(li) > 1][count(li[not(a)]) <= 1][re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
     " '(^|[\\s_-])tabs?([\\s_-]|$)', 'i')]",
     namespaces={"re": "http://exslt.org/regular-expressions"},
 )
