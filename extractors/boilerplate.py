@@ -41,7 +41,8 @@ _LANDMARKS = etree.XPath(
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
     " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']"
     # a tab bar without ARIA: links (and the current tab) in something named "tabs"
-    " | //ul[count(li) > 1][count(li[not(a)]) <= 1][re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
+    " | //ul[count(li) > 1][count(li[not(a)]) <= 1]"
+    "[re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
     " '(^|[\\s_-])tabs?([\\s_-]|$)', 'i')]",
     namespaces={"re": "http://exslt.org/regular-expressions"},
 )
