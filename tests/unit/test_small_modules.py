@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from extractors import extract
 from extractors.dates import parse_date
 from extractors.parse import parse_html
 from extractors.profiles import detect_profile
 from extractors.record import Block, Bullet, ListItem
 from extractors.text import is_boilerplate_line, normalize_space
 from extractors.urls import canonicalize_url
+from tests.conftest import extract_valid
 
 REPO = Path(__file__).resolve().parents[2]
 URL = "https://example.org/health/fever"
@@ -168,7 +168,7 @@ def _list_page(items: str) -> str:
     ],
 )
 def test_bullet_term(items: str, term: str | None, text: str) -> None:
-    record = extract(_list_page(f"<ul>{items}</ul>"), URL)
+    record = extract_valid(_list_page(f"<ul>{items}</ul>"), URL)
     assert record.bullets == (Bullet(section="Symptoms", term=term, text=text),)
     assert record.sections[1].blocks == (
         Block(type="list", ordered=False, items=(ListItem(term=term, text=text),)),
@@ -180,7 +180,7 @@ def test_nested_lists_flatten_into_separate_bullets() -> None:
         "<ol><li>Sweating and chills<ul><li>Headache</li><li><strong>Appetite.</strong> "
         "Loss of appetite</li></ul></li><li>Dehydration</li></ol>"
     )
-    record = extract(page, URL)
+    record = extract_valid(page, URL)
     assert record.bullets == (
         Bullet(section="Symptoms", term=None, text="Sweating and chills"),
         Bullet(section="Symptoms", term=None, text="Headache"),
@@ -198,7 +198,7 @@ def test_line_break_inside_list_item_and_paragraph_keeps_words_apart() -> None:
         "<p>Call 111 if you are worried<br>Call 999 in an emergency</p>"
         "<ul><li>Sweating<br>and chills</li></ul>"
     )
-    record = extract(page, URL)
+    record = extract_valid(page, URL)
     assert record.bullets == (Bullet(section="Symptoms", term=None, text="Sweating and chills"),)
     assert record.sections[1].blocks[0] == Block(
         type="paragraph", text="Call 111 if you are worried Call 999 in an emergency"
