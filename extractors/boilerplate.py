@@ -66,6 +66,11 @@ _HEADING_LIKE = etree.XPath(
 )
 """Headings made of styled divs ("ct-header2"): short, link-free text whose class says
 header; the digit, if any, gives the level."""
+_BODY_CHUNKS = etree.XPath(
+    "//body//*[re:test(@class, '(^|\\s)(article[-_]{0,2}body|articleBody|entry-content|post-content"
+    "|story-body|body-text)(\\s|$)', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 _LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
 """A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
 _HTML_TAGS = frozenset(defs.tags) | {
@@ -113,6 +118,7 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
     for label in _HEADING_LIKE(tree):
         level = re.search(r"\d", label.get("class", ""))
         label.tag = f"h{min(max(int(level.group()), 2), 4) if level else 3}"
+    roots = roots or _split_article(tree)
     for root in roots[:1]:
         _mark_article(root)
         for empty in root.xpath(".//div[not(normalize-space())][not(.//img)]"):
@@ -132,6 +138,23 @@ def _is_named_boilerplate(element: etree._Element) -> bool:
     names = f"{element.get('class', '')} {element.get('id', '')}".split()
     flagged = [name for name in names if _TOKEN.search(name)]
     return bool(flagged) and not any(_CONTENT.search(n) for n in names if n not in flagged)
+
+
+def _split_article(tree: etree._Element) -> list[etree._Element]:
+    """An article cut into several "article body" chunks (between ads): their common container,
+    since trafilatura takes only the first element whose class names an article body."""
+    chunks: dict[str, list[etree._Element]] = {}
+    for element in _BODY_CHUNKS(tree):
+        chunks.setdefault(element.get("class", ""), []).append(element)
+    for same in chunks.values():
+        if len(same) > 1 and not any(_contains(a, b) for a in same for b in same if a is not b):
+            common = next(a for a in same[0].iterancestors() if all(_contains(a, b) for b in same))
+            return [] if common.tag in ("body", "html") else [common]
+    return []
+
+
+def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
+    return any(parent is ancestor for parent in element.iterancestors())
 
 
 def _mark_article(root: etree._Element) -> None:
