@@ -115,6 +115,8 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
             element.tag = "div" if _HAS_BLOCKS(element) else "span"
     for wrapper in _LOOSE_IN_DL(tree):
         wrapper.tag = "dd"
+    for anchor in tree.xpath("//body//a[not(@href)]"):
+        anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
     for label in _HEADING_LIKE(tree):
         level = re.search(r"\d", label.get("class", ""))
         label.tag = f"h{min(max(int(level.group()), 2), 4) if level else 3}"

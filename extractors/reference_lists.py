@@ -18,7 +18,8 @@ from .text import normalize_space
 
 _ANCHOR_TEXT = re.compile(
     r"^(?:show |view |hide )?(?:references?|sources?(?: (?:&|and) references)?|citations"
-    r"|bibliography|works cited|content references|article sources|literature)(?: \(\d+\))?:?$",
+    r"|bibliography|works cited|content references|article sources|literature|publications)"
+    r"(?: \(\d+\))?:?$",
     re.IGNORECASE,
 )
 _ANCHORS = etree.XPath(
@@ -59,13 +60,34 @@ def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
     for anchor in _ANCHORS(tree):
         if not _ANCHOR_TEXT.match(normalize_space(anchor.text_content())):
             continue
-        found = [ol for ol in _lists_after(anchor) if ol not in lists]
+        found = [
+            ol for ol in _lists_after(anchor) or _entry_blocks_after(anchor) if ol not in lists
+        ]
         lines = [] if found else _lines_after(anchor)
-        entries += [li.text_content() for ol in found for li in ol if li.tag == "li"]
+        entries += [entry.text_content() for ol in found for entry in _entries(ol)]
         entries += [text for text, _ in lines]
         lists += found
         labels += [anchor, *(e for _, group in lines for e in group)] if found or lines else []
     return ReferenceList(tuple(entries), tuple(lists), tuple(labels))
+
+
+def _entries(container: etree._Element) -> list[etree._Element]:
+    """A list's items, or an entry block's children."""
+    return [child for child in container if child.tag in ("li", "div", "p")]
+
+
+def _entry_blocks_after(anchor: etree._Element) -> list[etree._Element]:
+    """A container right after the anchor holding two or more <div>/<p> entries and nothing
+    else (ClinicalTrials.gov's "Publications:")."""
+    following = anchor.getnext()
+    if following is None or following.tag not in ("div", "section"):
+        return []
+    children = [child for child in following if isinstance(child.tag, str)]
+    if len(children) > 1 and all(
+        c.tag in ("div", "p") and c.text_content().strip() for c in children
+    ):
+        return [following]
+    return []
 
 
 def _lines_after(anchor: etree._Element) -> list[tuple[str, list[etree._Element]]]:
