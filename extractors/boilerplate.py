@@ -25,7 +25,8 @@ _VOCABULARY = (
 )
 _TOKEN = re.compile(rf"(?:^|[\s_-])(?:{_VOCABULARY})(?:$|[\s_-])", re.IGNORECASE)
 _CONTENT = re.compile(r"(?:^|[_-])(?:article|content|body|main|post|entry|story)(?:$|[_-])", re.I)
-_NAMED = etree.XPath("//body//*[@class or @id]")
+_NAMES = etree.XPath("//body//*/@class | //body//*/@id")
+"""Attribute values, not elements: only the few that match the vocabulary become elements."""
 _KEPT_TAGS = {"html", "body", "main", "article"}
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 _MENU_MIN_WORDS = 50
@@ -40,12 +41,13 @@ _LANDMARKS = etree.XPath(
     "//nav | //aside | //form | //button | //select"
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
     " or @role='dialog' or @role='alertdialog' or @role='tablist' or @role='status']"
-    # a tab bar without ARIA: links (and the current tab) in something named "tabs"
-    " | //ul[count(li) > 1][count(li[not(a)]) <= 1]"
-    "[re:test(concat(@id, ' ', @class, ' ', ../@id, ' ', ../@class),"
-    " '(^|[\\s_-])tabs?([\\s_-]|$)', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
 )
+_LINK_LISTS = etree.XPath(
+    "//ul[count(li) > 1][count(li[not(a)]) <= 1][contains(concat(@id, @class, ../@id, ../@class),"
+    " 'tab')]"
+)
+_TABS = re.compile(r"(?:^|[\s_-])tabs?(?:$|[\s_-])", re.I)
+"""A tab bar without ARIA: links (and the current tab) in something named "tabs"."""
 
 
 _TEXT_DIVS = etree.XPath(
@@ -57,19 +59,20 @@ paragraph: trafilatura sometimes drops such divs where it keeps the same text in
 (Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
 _HEADING_LIKE = etree.XPath(
     "//body//*[self::div or self::span or self::p or self::strong]"
-    "[re:test(@class, '(^|[\\s_-])(header|heading|subheading)\\d?($|[\\s_-])', 'i')]"
+    "[contains(@class, 'head')]"
     "[normalize-space()][string-length(normalize-space()) < 80][not(ancestor::h1 or ancestor::h2"
     " or ancestor::h3 or ancestor::h4 or ancestor::h5 or ancestor::h6)]"
     "[not(.//*[self::div or self::p or self::ul or self::ol or self::table or self::h1"
-    " or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])][not(.//a[normalize-space()])]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+    " or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])][not(.//a[normalize-space()])]"
 )
+_HEADING_CLASS = re.compile(r"(?:^|[\s_-])(?:header|heading|subheading)(\d?)(?:$|[\s_-])", re.I)
 """Headings made of styled divs ("ct-header2"): short, link-free text whose class says
 header; the digit, if any, gives the level."""
-_BODY_CHUNKS = etree.XPath(
-    "//body//*[re:test(@class, '(^|\\s)(article[-_]{0,2}body|articleBody|entry-content|post-content"
-    "|story-body|body-text)(\\s|$)', 'i')]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+_BODY_CHUNKS = etree.XPath("//body//*[contains(@class, 'ody') or contains(@class, 'ontent')]")
+_BODY_CHUNK_CLASS = re.compile(
+    r"(?:^|\s)(?:article[-_]{0,2}body|articleBody|entry-content|post-content|story-body|body-text)"
+    r"(?:\s|$)",
+    re.I,
 )
 _LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
 """A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
@@ -93,7 +96,9 @@ def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
     doomed = list(drop)
     for xpath in profile.prune:
         doomed.extend(tree.xpath(xpath))
-    generic = [*_LANDMARKS(tree), *(e for e in _NAMED(tree) if _is_named_boilerplate(e))]
+    named = dict.fromkeys(name.getparent() for name in _NAMES(tree) if _TOKEN.search(name))
+    generic = [*_LANDMARKS(tree), *(e for e in named if _is_named_boilerplate(e))]
+    generic += [tabs for tabs in _LINK_LISTS(tree) if _is_tab_bar(tabs)]
     ceiling = _MAX_PRUNED_SHARE * len(tree.text_content())
     doomed.extend(e for e in generic if len(e.text_content()) <= ceiling)
     for element in doomed:
@@ -118,8 +123,10 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
     for anchor in tree.xpath("//body//a[not(@href)]"):
         anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
     for label in _HEADING_LIKE(tree):
-        level = re.search(r"\d", label.get("class", ""))
-        label.tag = f"h{min(max(int(level.group()), 2), 4) if level else 3}"
+        named = _HEADING_CLASS.search(label.get("class", ""))
+        if named:
+            level = int(named.group(1) or 3)
+            label.tag = f"h{min(max(level, 2), 4)}"
     roots = roots or _split_article(tree)
     for root in roots[:1]:
         _mark_article(root)
@@ -135,11 +142,17 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
 def _is_named_boilerplate(element: etree._Element) -> bool:
     """A class or id token from the boilerplate vocabulary ("share-bar", "ad_slot"), unless
     another of its names says content ("article-body pagination-first" is the article)."""
-    if element.tag in _KEPT_TAGS:
+    names_text = f"{element.get('class', '')} {element.get('id', '')}"
+    if element.tag in _KEPT_TAGS or not _TOKEN.search(names_text):
         return False
-    names = f"{element.get('class', '')} {element.get('id', '')}".split()
+    names = names_text.split()
     flagged = [name for name in names if _TOKEN.search(name)]
     return bool(flagged) and not any(_CONTENT.search(n) for n in names if n not in flagged)
+
+
+def _is_tab_bar(links: etree._Element) -> bool:
+    names = [e.get(a, "") for e in (links, links.getparent()) for a in ("id", "class")]
+    return bool(_TABS.search(" ".join(names)))
 
 
 def _split_article(tree: etree._Element) -> list[etree._Element]:
@@ -147,7 +160,8 @@ def _split_article(tree: etree._Element) -> list[etree._Element]:
     since trafilatura takes only the first element whose class names an article body."""
     chunks: dict[str, list[etree._Element]] = {}
     for element in _BODY_CHUNKS(tree):
-        chunks.setdefault(element.get("class", ""), []).append(element)
+        if _BODY_CHUNK_CLASS.search(element.get("class", "")):
+            chunks.setdefault(element.get("class", ""), []).append(element)
     for same in chunks.values():
         if len(same) > 1 and not any(_contains(a, b) for a in same for b in same if a is not b):
             common = next(a for a in same[0].iterancestors() if all(_contains(a, b) for b in same))

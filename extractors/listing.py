@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .text import normalize_space
-
 MIN_LINKS = 100
 """An index has many links; articles with long link lists (see-also, references) stay below
 this share of linked text."""
 MAX_LINK_SHARE = 0.7
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _MAIN = etree.XPath("(//main | //*[@role='main'] | //body)[1]")
 
 
@@ -18,9 +18,9 @@ def is_listing(tree: etree._Element) -> bool:
     regions = _MAIN(tree)
     if not regions:
         return False
-    links = regions[0].xpath(".//a[normalize-space(.)]")
-    if len(links) < MIN_LINKS:
+    region = regions[0]
+    if region.xpath("count(.//a[normalize-space()])") < MIN_LINKS:
         return False
-    linked = sum(len(normalize_space(a.text_content())) for a in links)
-    total = len(normalize_space(regions[0].text_content())) or 1
+    linked = sum(len(text.strip()) for text in _LINK_TEXT(region))
+    total = sum(len(text.strip()) for text in _ALL_TEXT(region)) or 1
     return linked / total > MAX_LINK_SHARE

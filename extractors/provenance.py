@@ -35,10 +35,8 @@ _VISIBLE_TEXT = etree.XPath(
 )
 """Every visible text node, collected once: the text-labelled fields are found among them."""
 _BYLINE_XPATHS = (
-    "//*[@rel='author']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
-    "//*[contains(@class, 'byline') or contains(@class, 'author-name')]",
-    "//*[@itemprop='author']",
+    "//*[@rel='author' or contains(@class, 'byline') or contains(@class, 'author-name')"
+    " or @itemprop='author']",
 )
 _BY_PREFIX = re.compile(r"^(?:written\s+)?by\s+", re.IGNORECASE)
 _BLOCKS = {"p", "div", "li", "footer", "small", "section", "td", "span", "dd", "address"}

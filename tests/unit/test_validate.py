@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +254,14 @@ def test_every_definition_has_a_description() -> None:
 def test_schema_is_draft_2020_12() -> None:
     assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema())
+
+
+def test_both_validators_accept_every_golden_record() -> None:
+    """validate() trusts fastjsonschema for valid records; jsonschema must agree on them."""
+    golden = sorted((Path(__file__).parents[1] / "golden").glob("*.jsonl"))
+    assert len(golden) >= 8
+    reference = Draft202012Validator(schema())
+    for path in golden:
+        record = json.loads(path.read_text("utf-8"))
+        validate(record, label=path.name)
+        assert list(reference.iter_errors(record)) == [], path.name
