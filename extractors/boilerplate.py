@@ -16,6 +16,7 @@ from lxml.html import defs
 from trafilatura import bare_extraction
 
 from .profiles import Profile
+from .xpaths import compiled
 
 _VOCABULARY = (
     "share|sharing|social|newsletter|subscribe|signup|cookie|cookies|consent|gdpr"
@@ -33,6 +34,7 @@ _MENU_MIN_WORDS = 50
 _MENU_WORDS_PER_SENTENCE = 60
 """Prose runs 15-30 words a sentence; a nav bar read as text runs hundreds. On the Zyte set 4 of
 181 fast-mode bodies cross 60 (menus and a calendar); only those pay for the second pass."""
+_TEXT_LENGTH = etree.XPath("string-length()")
 _MAX_PRUNED_SHARE = 0.3
 """A generic rule never removes an element holding more than this share of the page's text:
 boilerplate is small, and a page-wide <form> (ASP.NET) or a wrapper whose class happens to
@@ -95,12 +97,12 @@ def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
     etree.strip_elements(tree, "script", "style", "template", with_tail=False)
     doomed = list(drop)
     for xpath in profile.prune:
-        doomed.extend(tree.xpath(xpath))
+        doomed.extend(compiled(xpath)(tree))
     named = dict.fromkeys(name.getparent() for name in _NAMES(tree) if _TOKEN.search(name))
     generic = [*_LANDMARKS(tree), *(e for e in named if _is_named_boilerplate(e))]
     generic += [tabs for tabs in _LINK_LISTS(tree) if _is_tab_bar(tabs)]
-    ceiling = _MAX_PRUNED_SHARE * len(tree.text_content())
-    doomed.extend(e for e in generic if len(e.text_content()) <= ceiling)
+    ceiling = _MAX_PRUNED_SHARE * _TEXT_LENGTH(tree)
+    doomed.extend(e for e in generic if _TEXT_LENGTH(e) <= ceiling)
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
@@ -109,9 +111,9 @@ def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
 
 
 def _normalise(tree: etree._Element, profile: Profile) -> None:
-    roots = tree.xpath(profile.content) if profile.content else []
+    roots = compiled(profile.content)(tree) if profile.content else []
     for xpath in profile.keep:
-        for element in (e for container in tree.xpath(xpath) for e in container.iter()):
+        for element in (e for container in compiled(xpath)(tree) for e in container.iter()):
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
     body = tree.find("body")
@@ -120,7 +122,7 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
             element.tag = "div" if _HAS_BLOCKS(element) else "span"
     for wrapper in _LOOSE_IN_DL(tree):
         wrapper.tag = "dd"
-    for anchor in tree.xpath("//body//a[not(@href)]"):
+    for anchor in compiled("//body//a[not(@href)]")(tree):
         anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
     for label in _HEADING_LIKE(tree):
         named = _HEADING_CLASS.search(label.get("class", ""))
@@ -130,12 +132,12 @@ def _normalise(tree: etree._Element, profile: Profile) -> None:
     roots = roots or _split_article(tree)
     for root in roots[:1]:
         _mark_article(root)
-        for empty in root.xpath(".//div[not(normalize-space())][not(.//img)]"):
+        for empty in compiled(".//div[not(normalize-space())][not(.//img)]")(root):
             empty.drop_tree()
         for leaf in _TEXT_DIVS(root):
             leaf.tag = "p"
     if profile.keep_hidden:
-        for element in tree.xpath("//*[@hidden]"):
+        for element in compiled("//*[@hidden]")(tree):
             del element.attrib["hidden"]
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from .xpaths import compiled
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -126,6 +128,6 @@ def detect_profile(url: str | None, tree: etree._Element) -> Profile:
         if host and host.removeprefix("www.") in profile.hosts:
             return profile
     for profile in PROFILES:
-        if profile.marker and tree.xpath(f"boolean({profile.marker})"):
+        if profile.marker and compiled(f"boolean({profile.marker})")(tree):
             return profile
     return GENERIC

@@ -8,6 +8,7 @@ The elements they came from are returned so they can be kept out of the content.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from lxml import etree
 from .dates import DATE, parse_date
 from .profiles import Profile
 from .text import normalize_space
+from .xpaths import compiled
 
 _REVIEWED = re.compile(
     r"(?:last\s+(?:reviewed|updated|modified|revised)(?:\s+on)?|reviewed\s+on|review\s+date"
@@ -34,9 +36,9 @@ _VISIBLE_TEXT = etree.XPath(
     " or parent::template)][normalize-space()]"
 )
 """Every visible text node, collected once: the text-labelled fields are found among them."""
-_BYLINE_XPATHS = (
+_BYLINE = etree.XPath(
     "//*[@rel='author' or contains(@class, 'byline') or contains(@class, 'author-name')"
-    " or @itemprop='author']",
+    " or @itemprop='author']"
 )
 _BY_PREFIX = re.compile(r"^(?:written\s+)?by\s+", re.IGNORECASE)
 _BLOCKS = {"p", "div", "li", "footer", "small", "section", "td", "span", "dd", "address"}
@@ -64,9 +66,9 @@ def read_provenance(
     reference list, whose "Updated ..." and "Accessed ..." dates are not the page's) is
     not read."""
     ld = _json_ld(tree)
-    skipped = set(skip)
+    skipped = {element for root in skip for element in root.iter()}
     texts: list[etree._ElementUnicodeResult] = [
-        node for node in _VISIBLE_TEXT(tree) if not _inside(node.getparent(), skipped)
+        node for node in _VISIBLE_TEXT(tree) if node.getparent() not in skipped
     ]
     consumed: list[etree._Element] = []
     doc_id, doc_date = _doc_id(texts, url, profile, consumed)
@@ -89,23 +91,17 @@ def read_provenance(
     )
 
 
-def _inside(element: etree._Element, skipped: set[etree._Element]) -> bool:
-    return bool(skipped) and (
-        element in skipped or any(a in skipped for a in element.iterancestors())
-    )
-
-
 def _title(tree: etree._Element, profile: Profile, ld: list[dict[str, Any]]) -> str | None:
     """The H1 that agrees with the page's <title>, og:title or headline; else an H2/H3 equal to
     one of those (a section-label H1 loses to it); else the first H1; else the <title>."""
     titles = [t.casefold() for t in (_ld_value(ld, "headline"), _meta(tree, "og:title"),
                                      _html_title(tree)) if t]  # fmt: skip
-    headings = [normalize_space(h.text_content()) for h in tree.xpath(profile.title)]
+    headings = [normalize_space(h.text_content()) for h in compiled(profile.title)(tree)]
     headings = [h for h in headings if h]
     for heading in headings:
         if any(heading.casefold() in title for title in titles):
             return heading
-    for heading in tree.xpath("//body//h2 | //body//h3"):
+    for heading in compiled("//body//h2 | //body//h3")(tree):
         text = normalize_space(heading.text_content())
         if text and text.casefold() in titles:
             return text
@@ -114,7 +110,7 @@ def _title(tree: etree._Element, profile: Profile, ld: list[dict[str, Any]]) -> 
 
 def _html_title(tree: etree._Element) -> str | None:
     """<title> without its " - Site name" suffix."""
-    titles = tree.xpath("//title/text()")
+    titles = compiled("//title/text()")(tree)
     return re.split(r"\s+[-|–—:]\s+", normalize_space(titles[0]))[0] if titles else None
 
 
@@ -163,9 +159,9 @@ def _byline(
     consumed: list[etree._Element],
 ) -> str | None:
     """A short "By ..." element: by class or rel first, else a text line starting "By "."""
-    candidates = [e for xpath in profile.byline + _BYLINE_XPATHS for e in tree.xpath(xpath)]
-    candidates += [node.getparent() for node in texts if node.lstrip().startswith("By ")]
-    for element in candidates:
+    by_markup = (e for xpath in profile.byline for e in compiled(xpath)(tree))
+    by_text = (node.getparent() for node in texts if node.lstrip().startswith("By "))
+    for element in itertools.chain(by_markup, _BYLINE(tree), by_text):
         text = _BY_PREFIX.sub("", normalize_space(element.text_content()))
         if text and len(text.split()) <= 8 and not text.endswith("."):
             consumed.append(element)
@@ -212,7 +208,7 @@ def _block_of(element: etree._Element) -> etree._Element:
 
 
 def _meta(tree: etree._Element, name: str) -> str | None:
-    values = tree.xpath("//meta[@property=$n or @name=$n]/@content", n=name)
+    values = compiled("//meta[@property=$n or @name=$n]/@content")(tree, n=name)
     value = normalize_space(values[0]) if values else ""
     return value or None
 
@@ -228,7 +224,7 @@ def _meta_date(tree: etree._Element, *names: str) -> str | None:
 def _json_ld(tree: etree._Element) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page, @graph members flattened; broken blocks skipped."""
     objects: list[dict[str, Any]] = []
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+    for script in compiled("//script[@type='application/ld+json']/text()")(tree):
         try:
             data = json.loads(script)
         except ValueError:

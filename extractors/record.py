@@ -6,7 +6,7 @@ so that Arrow, Hugging Face `datasets` and datatrove infer one stable schema.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 SCHEMA_VERSION = "1"
@@ -128,13 +128,13 @@ class Record:
     schema_version: str = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (tuples become lists)."""
-        return _listify(asdict(self))
+        """Plain JSON-ready dict (tuples become lists); no deep copies, unlike asdict()."""
+        return _plain(self)
 
 
-def _listify(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _listify(v) for k, v in value.items()}
+def _plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
     if isinstance(value, (list, tuple)):
-        return [_listify(v) for v in value]
+        return [_plain(item) for item in value]
     return value

@@ -15,6 +15,7 @@ from lxml import etree
 
 from .profiles import Profile
 from .text import normalize_space
+from .xpaths import compiled
 
 _ANCHOR_TEXT = re.compile(
     r"^(?:show |view |hide )?(?:references?|sources?(?: (?:&|and) references)?|citations"
@@ -53,7 +54,7 @@ class ReferenceList:
 
 def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
     """The page's references: the profile's items, then every anchored list or line block."""
-    items = [item for xpath in profile.references for item in tree.xpath(xpath)]
+    items = [item for xpath in profile.references for item in compiled(xpath)(tree)]
     lists = list(dict.fromkeys(item.getparent() for item in items))
     entries = [item.text_content() for item in items]
     labels: list[etree._Element] = []
