@@ -74,6 +74,8 @@ def extract(
     `profile` forces a site profile key (for mirrors whose host and markup say nothing);
     pages over `max_bytes` are refused before parsing.
     """
+    if profile is not None and profile not in BY_KEY:
+        raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(sorted(BY_KEY))}")
     tree = parse_html(decode_html(html, url, max_bytes), url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
     references = find_references(tree, site)

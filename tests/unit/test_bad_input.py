@@ -161,3 +161,11 @@ def test_entity_expansion_bomb_is_not_expanded() -> None:
     assert "lollol" not in record.text
     assert record.text.startswith("A fever is a temporary rise") or "&lol9;" in record.text
     assert grown_kib < 200_000
+
+
+def test_unknown_profile_is_refused_with_the_choices() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^unknown profile 'webmd'; choose from gard, generic, mayoclinic, medlineplus, nhs$",
+    ):
+        extract(ARTICLE, URL, profile="webmd")
