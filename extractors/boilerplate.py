@@ -102,7 +102,7 @@ def prune(tree: etree._Element, profile: Profile, drop: Iterable[etree._Element]
     generic = [*_LANDMARKS(tree), *(e for e in named if _is_named_boilerplate(e))]
     generic += [tabs for tabs in _LINK_LISTS(tree) if _is_tab_bar(tabs)]
     ceiling = _MAX_PRUNED_SHARE * _TEXT_LENGTH(tree)
-    doomed.extend(e for e in generic if _TEXT_LENGTH(e) <= ceiling)
+    doomed.extend(e for e in generic if len(e) == 0 or _TEXT_LENGTH(e) <= ceiling)
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()

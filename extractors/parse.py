@@ -47,6 +47,11 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HTML_OPEN = re.compile(r"<html[\s>]", re.IGNORECASE)
 _HTML_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
 _TAIL = 65536
+_HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction
+)
+"""Every element an lxml.html HtmlElement (what trafilatura expects), looked up in C: lxml.html's
+own per-tag lookup (form and input classes nobody here uses) costs a Python call per element."""
 _MAX_REPLACEMENT_SHARE = 0.01
 _MULTI_BYTE = ("cp932", "cp949", "cp950", "shift", "euc", "gb", "big5", "hz", "iso2022", "utf")
 _WHATWG_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
@@ -79,9 +84,10 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
 def parse_html(text: str, source: str | None) -> etree._Element:
     """Parse once, without entity expansion or network access; refuse truncating depth."""
     text = _DOCTYPE_SUBSET.sub("<!DOCTYPE html>", _XML_DECL.sub("", text, count=1), count=1)
-    parser = html.HTMLParser(
+    parser = etree.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
     )
+    parser.set_element_class_lookup(_HTML_CLASSES)
     tree = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser)
     for entry in parser.error_log:
         if "Excessive depth" in entry.message:

@@ -23,7 +23,8 @@ class Profile:
     hosts: tuple[str, ...] = ()
     """Host names whose pages use this profile ("www." is implied)."""
     marker: str | None = None
-    """XPath that is true for this site's pages wherever they are served (mirrors, saved files)."""
+    """XPath that is true for this site's pages wherever they are served (mirrors, saved files).
+    Every page is tested against every marker, so prefer <head> paths to whole-page scans."""
     title: str = "//main//h1 | //article//h1 | //h1"
     """XPath of the heading that carries the title; the first with text wins."""
     content: str | None = None
@@ -52,9 +53,8 @@ MAYOCLINIC = Profile(
     key="mayoclinic",
     hosts=("mayoclinic.com", "mayoclinic.org"),
     marker=(
-        "//meta[contains(@content, 'Mayo Clinic') or contains(@content, 'MayoClinic')]"
-        " | //title[contains(., 'Mayo Clinic') or contains(., 'MayoClinic.com')]"
-        " | //a[contains(@href, '/DSECTION=')]"
+        "/html/head/meta[contains(@content, 'Mayo Clinic') or contains(@content, 'MayoClinic')]"
+        " | /html/head/title[contains(., 'Mayo Clinic') or contains(., 'MayoClinic.com')]"
     ),
     prune=(
         "//*[@id='tabs' or contains(@class, 'tabs') or @role='tablist']",
@@ -70,7 +70,8 @@ MAYOCLINIC = Profile(
 GARD = Profile(
     key="gard",
     hosts=("rarediseases.info.nih.gov",),
-    marker="//app-root | //meta[@name='og:site_name' and contains(@content, 'GARD')]",
+    marker="/html/body/app-root"
+    " | /html/head/meta[@name='og:site_name' and contains(@content, 'GARD')]",
     title="//h1[contains(@class, 'title')] | //main//h1 | //h1",
     content="//app-disease-about",
     prune=(
@@ -95,8 +96,9 @@ MEDLINEPLUS = Profile(
     key="medlineplus",
     hosts=("medlineplus.gov",),
     content="//*[@id='mplus-content']",
-    marker="//meta[@name='DC.Publisher' and contains(@content, 'National Library of Medicine')]"
-    " | //title[contains(., 'MedlinePlus')]",
+    marker="/html/head/meta[@name='DC.Publisher'"
+    " and contains(@content, 'National Library of Medicine')]"
+    " | /html/head/title[contains(., 'MedlinePlus')]",
     prune=(
         "//*[@id='mplus-share' or contains(@class, 'page-actions')]",
         "//section[starts-with(@id, 'cat_')]",  # "Start Here", "Clinical Trials": link lists
@@ -107,7 +109,7 @@ MEDLINEPLUS = Profile(
 NHS = Profile(
     key="nhs",
     hosts=("nhs.uk", "nhsinform.scot"),
-    marker="//link[contains(@href, 'nhsuk')] | //*[contains(@class, 'nhsuk-header')]",
+    marker="/html/head/link[contains(@href, 'nhsuk')] | //header[contains(@class, 'nhsuk-header')]",
     prune=(
         "//*[contains(@class, 'nhsuk-review-date')]/following-sibling::*"
         "[contains(@class, 'feedback')]",

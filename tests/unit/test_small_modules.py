@@ -265,18 +265,22 @@ def test_detect_profile_by_host(url: str | None, key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "key"),
+    ("title", "body", "key"),
     [
-        ('<a href="/health/als/DS00359/DSECTION=causes">Causes</a>', "mayoclinic"),
-        ("<app-root><app-disease-about><p>About</p></app-disease-about></app-root>", "gard"),
-        ('<div class="nhsuk-header">NHS</div>', "nhs"),
-        ('<a href="/health/als/DS00359/causes">Causes</a>', "generic"),
+        ("ALS: Causes - MayoClinic.com", "<p>Causes</p>", "mayoclinic"),
+        ("X", "<app-root><app-disease-about><p>About</p></app-disease-about></app-root>", "gard"),
+        ("X", '<header class="nhsuk-header">NHS</header>', "nhs"),
+        ("Fever - MedlinePlus", "<p>Fever</p>", "medlineplus"),
+        ("X", '<a href="/health/als/DS00359/DSECTION=causes">Causes</a>', "generic"),
+        ("X", '<div class="nhsuk-header">NHS</div>', "generic"),
     ],
 )
-def test_detect_profile_by_markers_on_loopback(body: str, key: str) -> None:
+def test_detect_profile_by_markers_on_loopback(title: str, body: str, key: str) -> None:
+    """Markers read <head> and a few elements, not the whole page: a Mayo link or an NHS
+    class name alone does not make a page the site's."""
     url = "http://127.0.0.1:8000/page.html"
-    tree = parse_html(f"<html><head><title>X</title></head><body>{body}</body></html>", url)
-    assert detect_profile(url, tree).key == key
+    page = f"<html><head><title>{title}</title></head><body>{body}</body></html>"
+    assert detect_profile(url, parse_html(page, url)).key == key
 
 
 def test_host_wins_over_markers() -> None:
