@@ -24,6 +24,7 @@ class JsonlWriter:
         self._file: IO[str] | None = None
         self._writer: jsonlines.Writer | None = None
         self.written = 0
+        """Records written by this writer (not counting lines already in the file)."""
 
     def __enter__(self) -> Self:
         self.open()
