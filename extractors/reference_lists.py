@@ -9,6 +9,7 @@ on GARD). Site profiles can name list items directly when a layout hides them el
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -23,11 +24,8 @@ _ANCHOR_TEXT = re.compile(
     r"(?: \(\d+\))?:?$",
     re.IGNORECASE,
 )
-_ANCHORS = etree.XPath(
-    "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-    " or self::b or self::strong or self::button or self::span or self::dt]"
-    "[string-length(normalize-space(.)) < 40]"
-)
+_ANCHOR_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "button", "span", "dt")
+_MAX_ANCHOR = 60
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ol", "ul"}
 _BLOCKS = {"div", "p", "ul", "ol", "table", "section", *_HEADINGS}
@@ -58,9 +56,7 @@ def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
     lists = list(dict.fromkeys(item.getparent() for item in items))
     entries = [item.text_content() for item in items]
     labels: list[etree._Element] = []
-    for anchor in _ANCHORS(tree):
-        if not _ANCHOR_TEXT.match(normalize_space(anchor.text_content())):
-            continue
+    for anchor in _anchors(tree):
         found = [
             ol for ol in _lists_after(anchor) or _entry_blocks_after(anchor) if ol not in lists
         ]
@@ -89,6 +85,16 @@ def _entry_blocks_after(anchor: etree._Element) -> list[etree._Element]:
     ):
         return [following]
     return []
+
+
+def _anchors(tree: etree._Element) -> Iterator[etree._Element]:
+    """Labels whose own text says references ("<h2>References</h2>", "<span>Sources</span>");
+    reading only an element's own text keeps this a cheap walk over a few tags."""
+    body = tree.find("body")
+    for element in body.iter(_ANCHOR_TAGS) if body is not None else ():
+        own = element.text
+        if own and len(own) < _MAX_ANCHOR and _ANCHOR_TEXT.match(normalize_space(own)):
+            yield element
 
 
 def _lines_after(anchor: etree._Element) -> list[tuple[str, list[etree._Element]]]:
