@@ -10,6 +10,8 @@ again, and the pipeline's record-id check keeps each record written once.
 from __future__ import annotations
 
 import logging
+import shutil
+from pathlib import Path
 from typing import Self
 
 from scrapy import Request
@@ -30,10 +32,23 @@ class ResumableDupeFilter(RFPDupeFilter):
             crawler.settings.getbool("DUPEFILTER_DEBUG"),
             fingerprinter=crawler.request_fingerprinter,
         )
-        if crawler.settings.get("JOBDIR") and crawler.spidercls is not None:
+        jobdir = crawler.settings.get("JOBDIR")
+        if jobdir and crawler.spidercls is not None:
+            discard_crashed_queue(Path(jobdir))
             path = output_path(crawler.settings, crawler.spidercls.name)
             urls = read_values(path, "url")
             for url in urls:
                 dupefilter.request_seen(Request(url))
             logger.info("resuming: %d pages already written to %s", len(urls), path)
         return dupefilter
+
+
+def discard_crashed_queue(jobdir: Path) -> None:
+    """A request queue left by a killed crawl has no active.json (Scrapy writes it on a clean
+    stop) and its disk queues' headers are stale, so they can hand back old requests in place
+    of new ones. It is discarded: the spider rediscovers its pages, and the output file says
+    which are done."""
+    queue = jobdir / "requests.queue"
+    if queue.is_dir() and not (queue / "active.json").exists():
+        shutil.rmtree(queue)
+        logger.warning("%s was not closed cleanly: its request queue is discarded", jobdir)

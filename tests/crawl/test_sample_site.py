@@ -198,6 +198,10 @@ def test_killed_crawl_resumes_with_every_page_written_once(site_url: str, tmp_pa
     assert second.returncode == 0, second.stderr[-2000:]
     lines = output.read_text().splitlines()
     records = [json.loads(line) for line in lines]  # every line is whole JSON
-    assert Counter(r["url"] for r in records) == Counter(pages)
+    summary = [
+        line for line in second.stderr.splitlines() if "summary" in line or "resuming" in line
+    ]
+    assert Counter(r["url"] for r in records) == Counter(pages), (written_before, summary)
     assert f"{output}: dropped a torn last line" in second.stderr
+    assert "was not closed cleanly: its request queue is discarded" in second.stderr
     assert f"resuming: {written_before} pages already written" in second.stderr
