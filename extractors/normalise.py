@@ -1,0 +1,111 @@
+"""Normalise a pruned page into markup trafilatura reads well, without changing its text.
+
+Each rule answers a way real pages mislead trafilatura: unknown elements it drops, <dl>s whose
+descriptions sit in <div>s, named anchors it counts as links, headings made of styled <div>s,
+a profile's content root it would not pick, and an article split into several body chunks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import defs
+
+from .profiles import Profile
+from .xpaths import compiled
+
+_TEXT_DIVS = etree.XPath(
+    ".//div[normalize-space()][not(.//p or .//div or .//ul or .//ol or .//table"
+    " or .//section or .//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6 or .//dl)]"
+)
+"""Inside a profile's content container, a <div> holding only text and inline markup is a
+paragraph: trafilatura sometimes drops such divs where it keeps the same text in a <p>.
+(Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
+_HEADING_LIKE = etree.XPath(
+    "//body//*[self::div or self::span or self::p or self::strong]"
+    "[contains(@class, 'head')]"
+    "[normalize-space()][string-length(normalize-space()) < 80][not(ancestor::h1 or ancestor::h2"
+    " or ancestor::h3 or ancestor::h4 or ancestor::h5 or ancestor::h6)]"
+    "[not(.//*[self::div or self::p or self::ul or self::ol or self::table or self::h1"
+    " or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])][not(.//a[normalize-space()])]"
+)
+_HEADING_CLASS = re.compile(r"(?:^|[\s_-])(?:header|heading|subheading)(\d?)(?:$|[\s_-])", re.I)
+"""Headings made of styled divs ("ct-header2"): short, link-free text whose class says
+header; the digit, if any, gives the level."""
+_BODY_CHUNKS = etree.XPath("//body//*[contains(@class, 'ody') or contains(@class, 'ontent')]")
+_BODY_CHUNK_CLASS = re.compile(
+    r"(?:^|\s)(?:article[-_]{0,2}body|articleBody|entry-content|post-content|story-body|body-text)"
+    r"(?:\s|$)",
+    re.I,
+)
+_LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
+"""A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
+_HTML_TAGS = frozenset(defs.tags) | {
+    "main", "template", "picture", "source", "dialog", "details", "summary", "figure",
+    "figcaption", "mark", "meter", "progress", "wbr", "data", "slot", "search", "svg", "math",
+}  # fmt: skip
+"""Unknown elements (<app-disease-about>, <clamper>, web components) are plain containers to a
+reader, but trafilatura does not know them and loses their text: they become <div>s, or <span>s
+when they hold no blocks (an inline citation marker must not split its paragraph)."""
+_HAS_BLOCKS = etree.XPath(
+    "boolean(.//*[self::p or self::div or self::ul or self::ol or self::table or self::section"
+    " or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])"
+)
+
+
+def normalise(tree: etree._Element, profile: Profile) -> None:
+    """Apply every rule, in place; the profile adds its content root and kept containers."""
+    roots = compiled(profile.content)(tree) if profile.content else []
+    for xpath in profile.keep:
+        for element in (e for container in compiled(xpath)(tree) for e in container.iter()):
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
+    body = tree.find("body")
+    for element in body.iter() if body is not None else ():
+        if isinstance(element.tag, str) and element.tag not in _HTML_TAGS:
+            element.tag = "div" if _HAS_BLOCKS(element) else "span"
+    for wrapper in _LOOSE_IN_DL(tree):
+        wrapper.tag = "dd"
+    for anchor in compiled("//body//a[not(@href)]")(tree):
+        anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
+    for label in _HEADING_LIKE(tree):
+        named = _HEADING_CLASS.search(label.get("class", ""))
+        if named:
+            level = int(named.group(1) or 3)
+            label.tag = f"h{min(max(level, 2), 4)}"
+    roots = roots or _split_article(tree)
+    for root in roots[:1]:
+        _mark_article(root)
+        for empty in compiled(".//div[not(normalize-space())][not(.//img)]")(root):
+            empty.drop_tree()
+        for leaf in _TEXT_DIVS(root):
+            leaf.tag = "p"
+    if profile.keep_hidden:
+        for element in compiled("//*[@hidden]")(tree):
+            del element.attrib["hidden"]
+
+
+def _split_article(tree: etree._Element) -> list[etree._Element]:
+    """An article cut into several "article body" chunks (between ads): their common container,
+    since trafilatura takes only the first element whose class names an article body."""
+    chunks: dict[str, list[etree._Element]] = {}
+    for element in _BODY_CHUNKS(tree):
+        if _BODY_CHUNK_CLASS.search(element.get("class", "")):
+            chunks.setdefault(element.get("class", ""), []).append(element)
+    for same in chunks.values():
+        if len(same) > 1 and not any(_contains(a, b) for a in same for b in same if a is not b):
+            common = next(a for a in same[0].iterancestors() if all(_contains(a, b) for b in same))
+            return [] if common.tag in ("body", "html") else [common]
+    return []
+
+
+def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
+    return any(parent is ancestor for parent in element.iterancestors())
+
+
+def _mark_article(root: etree._Element) -> None:
+    """Label the profile's content container the way trafilatura's first body XPath looks
+    for (itemprop=articleBody), so it wins over any later element named "article"."""
+    root.set("itemprop", "articleBody")
+    root.set("class", "article-content")
