@@ -123,7 +123,7 @@ class RecordPipeline:
         assert crawler.spidercls is not None
         path = output_path(crawler.settings, crawler.spidercls.name)
         workers = crawler.settings.get("HEALTHCRAWL_EXTRACT_WORKERS")
-        workers = os.cpu_count() or 1 if workers is None else int(workers)
+        workers = (os.cpu_count() or 1) if workers is None else int(workers)
         return cls(crawler, path, workers)
 
     def open_spider(self, spider: Spider | None = None) -> None:
