@@ -16,7 +16,7 @@ from trafilatura import bare_extraction
 
 from .normalise import normalise
 from .profiles import Profile
-from .xpaths import compiled
+from .trees import compiled
 
 _VOCABULARY = (
     "share|sharing|social|newsletter|subscribe|signup|cookie|cookies|consent|gdpr"

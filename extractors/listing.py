@@ -5,9 +5,10 @@ from __future__ import annotations
 from lxml import etree
 
 MIN_LINKS = 100
-"""An index has many links; articles with long link lists (see-also, references) stay below
-this share of linked text."""
+"""Fewer links than this is never an index."""
 MAX_LINK_SHARE = 0.7
+"""An index is mostly link text; articles with long link lists (see-also, references) stay
+below this share."""
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _MAIN = etree.XPath("(//main | //*[@role='main'] | //body)[1]")

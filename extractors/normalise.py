@@ -13,15 +13,15 @@ from lxml import etree
 from lxml.html import defs
 
 from .profiles import Profile
-from .xpaths import compiled
+from .trees import compiled, is_inside
 
 _TEXT_DIVS = etree.XPath(
     ".//div[normalize-space()][not(.//p or .//div or .//ul or .//ol or .//table"
     " or .//section or .//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6 or .//dl)]"
 )
-"""Inside a profile's content container, a <div> holding only text and inline markup is a
-paragraph: trafilatura sometimes drops such divs where it keeps the same text in a <p>.
-(Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
+"""Inside the article container (a profile's, or a split article's), a <div> holding only text
+and inline markup is a paragraph: trafilatura sometimes drops such divs where it keeps the same
+text in a <p>. (Applied page-wide it lets boilerplate in: measured on the Zyte set.)"""
 _HEADING_LIKE = etree.XPath(
     "//body//*[self::div or self::span or self::p or self::strong]"
     "[contains(@class, 'head')]"
@@ -94,18 +94,14 @@ def _split_article(tree: etree._Element) -> list[etree._Element]:
         if _BODY_CHUNK_CLASS.search(element.get("class", "")):
             chunks.setdefault(element.get("class", ""), []).append(element)
     for same in chunks.values():
-        if len(same) > 1 and not any(_contains(a, b) for a in same for b in same if a is not b):
-            common = next(a for a in same[0].iterancestors() if all(_contains(a, b) for b in same))
+        if len(same) > 1 and not any(is_inside(b, a) for a in same for b in same if a is not b):
+            common = next(a for a in same[0].iterancestors() if all(is_inside(b, a) for b in same))
             return [] if common.tag in ("body", "html") else [common]
     return []
 
 
-def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
-    return any(parent is ancestor for parent in element.iterancestors())
-
-
 def _mark_article(root: etree._Element) -> None:
-    """Label the profile's content container the way trafilatura's first body XPath looks
-    for (itemprop=articleBody), so it wins over any later element named "article"."""
+    """Label the article container the way trafilatura's first body XPath looks for
+    (itemprop=articleBody), so it wins over any later element named "article"."""
     root.set("itemprop", "articleBody")
     root.set("class", "article-content")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from .xpaths import compiled
+from .trees import compiled
 
 
 @dataclass(frozen=True, slots=True)

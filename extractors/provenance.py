@@ -21,7 +21,7 @@ from lxml import etree
 from .dates import DATE, parse_date
 from .profiles import Profile
 from .text import normalize_space
-from .xpaths import compiled
+from .trees import compiled
 
 _REVIEWED = re.compile(
     r"(?:last\s+(?:reviewed|updated|modified|revised)(?:\s+on)?|reviewed\s+on|review\s+date"
@@ -115,18 +115,18 @@ def _html_title(tree: etree._Element) -> str | None:
 
 
 def _canonical(tree: etree._Element, url: str | None) -> str | None:
-    hrefs = tree.xpath(
+    hrefs = compiled(
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-    )
+    )(tree)
     if not hrefs or not hrefs[0].strip():
         return None
     return urljoin(url or "", hrefs[0].strip())
 
 
 def _language(tree: etree._Element) -> str | None:
-    langs = tree.xpath("/html/@lang | /html/@xml:lang") or tree.xpath(
+    langs = compiled("/html/@lang | /html/@xml:lang")(tree) or compiled(
         "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
-    )
+    )(tree)
     locale = _meta(tree, "og:locale")
     value = (langs[0] if langs else locale or "").strip().replace("_", "-")
     return value or None

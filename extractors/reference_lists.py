@@ -16,7 +16,7 @@ from lxml import etree
 
 from .profiles import Profile
 from .text import normalize_space
-from .xpaths import compiled
+from .trees import compiled, is_inside
 
 _ANCHOR_TEXT = re.compile(
     r"^(?:show |view |hide )?(?:references?|sources?(?: (?:&|and) references)?|citations"
@@ -136,14 +136,10 @@ def _following_lists(container: etree._Element, anchor: etree._Element) -> list[
     for element in container.iter():
         if element is anchor:
             seen_anchor = True
-        elif not seen_anchor or _is_inside(element, anchor):
+        elif not seen_anchor or is_inside(element, anchor):
             continue
         elif element.tag in _HEADINGS:
             break
-        elif element.tag in _LISTS and not any(_is_inside(element, ol) for ol in lists):
+        elif element.tag in _LISTS and not any(is_inside(element, ol) for ol in lists):
             lists.append(element)
     return lists
-
-
-def _is_inside(element: etree._Element, ancestor: etree._Element) -> bool:
-    return any(parent is ancestor for parent in element.iterancestors())
