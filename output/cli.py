@@ -16,10 +16,10 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
-from extractors import DEFAULT_MAX_BYTES, ExtractionError, extract
+from extractors import DEFAULT_MAX_BYTES, ExtractionError
 from extractors.profiles import BY_KEY
 
-from .validate import RecordInvalid, validate
+from .validate import RecordInvalid, validated_record
 from .writer import JsonlWriter
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
@@ -122,9 +122,9 @@ def _outcomes(jobs: list[Job], processes: int) -> Iterator[Outcome]:
 def extract_job(job: Job) -> Outcome:
     """Read, extract and validate one page; every failure becomes a reason, never a crash."""
     try:
-        record = extract(_read(job.path), job.url, profile=job.profile, max_bytes=job.max_bytes)
-        data = record.to_dict()
-        validate(data, label=job.path)
+        data = validated_record(
+            _read(job.path), job.url, job.path, profile=job.profile, max_bytes=job.max_bytes
+        )
     except (ExtractionError, RecordInvalid, OSError, EOFError, gzip.BadGzipFile) as error:
         return Outcome(job.path, None, f"{type(error).__name__}: {error}")
     return Outcome(job.path, data, None)
@@ -134,7 +134,7 @@ def _read(path: str) -> bytes:
     if path == _STDIN:
         return sys.stdin.buffer.read()
     data = Path(path).read_bytes()
-    return gzip.decompress(data) if path.endswith(".gz") else data
+    return gzip.decompress(data) if path.lower().endswith(".gz") else data
 
 
 class _progress:

@@ -21,10 +21,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
-from extractors import ExtractionError, extract
+from extractors import ExtractionError
 
 from .page import FetchedPage
-from .validate import RecordInvalid, validate
+from .validate import RecordInvalid, validated_record
 from .writer import JsonlWriter, read_values
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,9 @@ def extract_page(page: FetchedPage) -> dict[str, Any] | tuple[str, str]:
     """Worker side: a validated record dict, or (reason, message). Never raises."""
     fetched = datetime.fromisoformat(page.fetched_at.replace("Z", "+00:00"))
     try:
-        record = extract(page.body, page.url, fetched_at=fetched, profile=page.profile).to_dict()
-        validate(record, label=page.url)
+        record = validated_record(
+            page.body, page.url, page.url, fetched_at=fetched, profile=page.profile
+        )
     except ExtractionError as error:
         return error.reason, str(error)
     except RecordInvalid as error:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
+from extractors import extract
+
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
@@ -69,3 +71,11 @@ def _explain(record: dict[str, Any], label: str | None) -> None:
         error = errors[0]
         pointer = "/" + "/".join(str(part) for part in error.absolute_path)
         raise RecordInvalid(pointer, error.message, label)
+
+
+def validated_record(html: bytes, url: str | None, label: str, **options: Any) -> dict[str, Any]:
+    """`extractors.extract` as a validated JSON-ready dict: what the CLI and the pipeline write.
+    Raises ExtractionError or RecordInvalid."""
+    record = extract(html, url, **options).to_dict()
+    validate(record, label=label)
+    return record
