@@ -32,16 +32,6 @@ class PageTooLargeError(ExtractionError):
     reason = "too_large"
 
 
-class TruncatedHTMLError(ExtractionError):
-    """Raised when a document opens <html> but never closes it: a cut-off download or save.
-
-    Every one of 1,200 real pages checked ends with </html>; a partial page would make a
-    partial record, which is worse than none.
-    """
-
-    reason = "truncated"
-
-
 class PageTooDeepError(ExtractionError):
     """Raised when nesting exceeds the parser's depth limit, which would silently truncate."""
 

@@ -17,7 +17,6 @@ from .errors import (
     NotHTMLError,
     PageTooDeepError,
     PageTooLargeError,
-    TruncatedHTMLError,
 )
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -44,9 +43,6 @@ _META_CHARSET = re.compile(
 )
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_HTML_OPEN = re.compile(r"<html[\s>]", re.IGNORECASE)
-_HTML_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
-_TAIL = 65536
 _HTML_CLASSES = etree.ElementDefaultClassLookup(
     element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction
 )
@@ -74,10 +70,6 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
         raise NotHTMLError(source, "empty document")
     if "<" not in text:
         raise NotHTMLError(source, "no HTML markup in the document")
-    if _HTML_OPEN.search(text, 0, _TAIL) and not _HTML_CLOSE.search(
-        text, max(0, len(text) - _TAIL)
-    ):
-        raise TruncatedHTMLError(source, "document ends before </html> (truncated download?)")
     return text
 
 

@@ -62,7 +62,7 @@ class Duplicate(Skipped):
 
 
 class ExtractorFailed(Skipped):
-    """Any other extraction failure (truncated page, invalid record)."""
+    """Any other extraction failure (an invalid record, an unexpected error)."""
 
     reason = "extractor_error"
 
