@@ -7,12 +7,20 @@ No Scrapy, no network, no file I/O, no global state: spiders, the CLI and the te
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import trafilatura
 
-from .boilerplate import main_body, prune
+from .boilerplate import (
+    main_body,
+    prose_lengths,
+    prune,
+    reads_like_menu,
+    text_length,
+    trafilatura_body,
+)
 from .errors import (
     EncodingError,
     ExtractionError,
@@ -28,7 +36,8 @@ from .profiles import BY_KEY, detect_profile
 from .provenance import read_provenance
 from .record import ExtractorInfo, Record
 from .reference_lists import find_references
-from .references import parse_reference
+from .references import parse_references
+from .rules import RULES, enabled_rules
 from .sections import read_structure
 from .urls import canonicalize_url
 
@@ -41,6 +50,7 @@ __all__ = [
     "NotHTMLError",
     "PageTooDeepError",
     "PageTooLargeError",
+    "RULES",
     "Record",
     "extract",
 ]
@@ -56,9 +66,18 @@ def _version(package: str) -> str:
 MIN_TEXT_CHARS = 150
 """Less main text than this (about two sentences) is a banner or a shell, not an article."""
 
-EXTRACTOR = ExtractorInfo(
-    name="healthcrawl", version=_version("healthcrawl"), trafilatura=trafilatura.__version__
-)
+FALLBACK_SHARE = 0.5
+"""Main text under this share of the page's prose paragraphs means something went wrong: the
+full trafilatura comparison runs, then, if still short, the fallback to trafilatura alone."""
+FALLBACK_GAIN = 1.5
+"""The fallback's text must be this much longer than ours to replace it: a little more text is
+as likely boilerplate our rules removed as content they lost."""
+
+EXTRACTOR = {
+    "name": "healthcrawl",
+    "version": _version("healthcrawl"),
+    "trafilatura": trafilatura.__version__,
+}
 
 
 def extract(
@@ -68,24 +87,42 @@ def extract(
     fetched_at: datetime | None = None,
     profile: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    disable: Collection[str] = (),
 ) -> Record:
     """Extract the record of one page, or raise an `ExtractionError` subclass saying why not.
 
     `profile` forces a site profile key (for mirrors whose host and markup say nothing);
-    pages over `max_bytes` are refused before parsing.
+    pages over `max_bytes` are refused before parsing; `disable` switches generic rules off
+    (names in `RULES`).
     """
     if profile is not None and profile not in BY_KEY:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(sorted(BY_KEY))}")
-    tree = parse_html(decode_html(html, url, max_bytes), url)
+    rules = enabled_rules(disable)
+    text = decode_html(html, url, max_bytes)
+    tree = parse_html(text, url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
     references = find_references(tree, site)
     provenance = read_provenance(tree, url, site, skip=(*references.lists, *references.labels))
-    if is_listing(tree):
-        raise ListingPageError(url, "listing page: mostly links, no article text")
     references.detach()
-    body = main_body(prune(tree, site, provenance.consumed), url)
+    prose = prose_lengths(tree)
+    enough = int(FALLBACK_SHARE * sum(prose.values()))
+    pruned = prune(tree, site, provenance.consumed, rules, prose)
+    listing = is_listing(pruned)
+    body = main_body(pruned, url, rules, enough=0 if listing else enough)
+    method = "healthcrawl"
+    if "fallback" in rules and text_length(body) < max(enough, MIN_TEXT_CHARS):
+        # Our pruning lost most of the page's prose: trafilatura's own choice, on a tree no
+        # rule of ours touched, wins when it finds clearly more, and prose, not a menu.
+        fresh = parse_html(text, url)
+        find_references(fresh, site).detach()
+        own = trafilatura_body(fresh, url, fast=False)
+        gained = text_length(own) > FALLBACK_GAIN * max(text_length(body), 1)
+        if gained and not reads_like_menu(" ".join(own.itertext())):
+            body, method = own, "trafilatura"
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
+    if listing and (structure is None or reads_like_menu(structure.text)):
+        raise ListingPageError(url, "listing page: mostly links, no article text")
     if structure is None or len(structure.text) < MIN_TEXT_CHARS:
         raise NoMainContentError(url, "no main content left after boilerplate removal")
     return Record(
@@ -98,14 +135,14 @@ def extract(
         title=title or structure.sections[0].heading or "",
         sections=structure.sections,
         bullets=structure.bullets,
-        references=tuple(parse_reference(raw, n) for n, raw in enumerate(references.entries, 1)),
+        references=parse_references(references.entries),
         byline=provenance.byline,
         doc_id=provenance.doc_id,
         date_modified=provenance.date_modified,
         date_published=provenance.date_published,
         rights=provenance.rights,
         text=structure.text,
-        extractor=EXTRACTOR,
+        extractor=ExtractorInfo(method=method, **EXTRACTOR),
     )
 
 

@@ -11,7 +11,9 @@ from .text import normalize_space
 _BOLD = {"#b", "#strong"}
 _COLON_LEAD = re.compile(r"^([A-Z][^:.;!?]{0,58}[^\s:.;!?]):\s+(\S.*)$", re.DOTALL)
 _LEAD_PUNCT = re.compile(r"^[\s.:\u2013\u2014-]+")
-_TERM_END = re.compile(r"[\s.:\u2013\u2014-]+$")
+_TERM_END = " .:\u2013\u2014-"
+"""Stripped from a term's end with str.rstrip: the bold text is whitespace-normalised, and a
+regex anchored at "$" rescanned a run of dots from each dot in it (quadratic)."""
 _MAX_TERM_WORDS = 10
 
 
@@ -23,7 +25,7 @@ def split_term(item: etree._Element, text: str) -> tuple[str | None, str]:
     """
     bold = _leading_bold(item)
     if bold:
-        term = _TERM_END.sub("", bold)
+        term = bold.rstrip(_TERM_END)
         if term and len(term.split()) <= _MAX_TERM_WORDS and text.startswith(bold):
             rest = _LEAD_PUNCT.sub("", text[len(bold) :])
             if rest:

@@ -8,6 +8,7 @@ a profile's content root it would not pick, and an article split into several bo
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from lxml import etree
 from lxml.html import defs
@@ -54,27 +55,32 @@ _HAS_BLOCKS = etree.XPath(
 )
 
 
-def normalise(tree: etree._Element, profile: Profile) -> None:
-    """Apply every rule, in place; the profile adds its content root and kept containers."""
+def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) -> None:
+    """Apply every enabled rule (rules.py), in place; the profile adds its content root and
+    kept containers, which apply whatever the rules."""
     roots = compiled(profile.content)(tree) if profile.content else []
     for xpath in profile.keep:
         for element in (e for container in compiled(xpath)(tree) for e in container.iter()):
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
     body = tree.find("body")
-    for element in body.iter() if body is not None else ():
-        if isinstance(element.tag, str) and element.tag not in _HTML_TAGS:
-            element.tag = "div" if _HAS_BLOCKS(element) else "span"
+    if "unknown_elements" in rules:
+        for element in body.iter() if body is not None else ():
+            if isinstance(element.tag, str) and element.tag not in _HTML_TAGS:
+                element.tag = "div" if _HAS_BLOCKS(element) else "span"
     for wrapper in _LOOSE_IN_DL(tree):
         wrapper.tag = "dd"
-    for anchor in compiled("//body//a[not(@href)]")(tree):
-        anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
-    for label in _HEADING_LIKE(tree):
-        named = _HEADING_CLASS.search(label.get("class", ""))
-        if named:
-            level = int(named.group(1) or 3)
-            label.tag = f"h{min(max(level, 2), 4)}"
-    roots = roots or _split_article(tree)
+    if "named_anchors" in rules:
+        for anchor in compiled("//body//a[not(@href)]")(tree):
+            anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
+    if "styled_headings" in rules:
+        for label in _HEADING_LIKE(tree):
+            named = _HEADING_CLASS.search(label.get("class", ""))
+            if named:
+                level = int(named.group(1) or 3)
+                label.tag = f"h{min(max(level, 2), 4)}"
+    if not roots and "article_container" in rules:
+        roots = _split_article(tree)
     for root in roots[:1]:
         _mark_article(root)
         for empty in compiled(".//div[not(normalize-space())][not(.//img)]")(root):

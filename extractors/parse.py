@@ -1,15 +1,27 @@
-"""Bytes to one lxml tree: refuse what is not HTML, find the charset, parse once.
+"""Bytes to one lxml tree: refuse what is not HTML, find the charset, sanitise, parse once.
 
-Charset order is BOM, then a declared `<meta charset>` (searched past the first KB, because
-real pages declare it late), then detection. A declaration the bytes contradict is ignored.
+Charset order is WHATWG's ("determine the character encoding"): a BOM, then the transport
+layer's label (the Content-Type header's charset), then a `<meta charset>` prescan (searched past
+the first KB, because real pages declare it late), then detection. Labels resolve as the WHATWG
+Encoding Standard says (webencodings): iso-8859-1 and ascii mean windows-1252, a meta's UTF-16
+label means UTF-8, and a label it does not know ("punycode", "base64", "utf-7"), "replacement"
+or "x-user-defined" is ignored. A label the bytes contradict (strict decoding fails, or leaves
+no "<") is ignored too.
+
+Characters XML forbids (C0 controls but tab, newline and carriage return; lone surrogates;
+U+FFFE and U+FFFF), raw or as numeric character references, become spaces once, right after
+decoding: lxml refuses them in any string set later ("All strings must be XML compatible"), and
+a space, unlike removal, never joins two words that a form feed or vertical tab separated.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 import charset_normalizer
+import webencodings
 from lxml import etree, html
 
 from .errors import (
@@ -38,11 +50,26 @@ _BINARY_MAGIC = {
     b"\x1f\x8b": "gzip-compressed data",
     b"RIFF": "a RIFF (WebP/AVI/WAV) file",
 }
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
-)
-_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+_META_OPEN = re.compile(rb"<meta(?=[\s/])", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""charset\s*=\s*(?:["']\s*)?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+"""Searched only inside one <meta ...> tag at a time (see _meta_encoding): a pattern spanning
+from "<meta" to "charset" rescanned the rest of the page from every "<meta" (quadratic)."""
+_HEADER_CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"\s*)?([^\s";]+)""", re.IGNORECASE)
+_UNUSABLE = {"replacement", "x-user-defined"}
+"""WHATWG labels that name no text encoding of a page: treated as unknown."""
+_META_UTF16 = {"utf-16be", "utf-16le"}
+"""A meta label can only be read by an ASCII-compatible decoding, so WHATWG reads it as UTF-8."""
+_PYTHON_CODECS = {"shift_jis": "cp932", "euc-kr": "cp949", "big5": "big5hkscs", "gbk": "gb18030"}
+"""WHATWG decoders are the Windows/HKSCS supersets of these; older webencodings releases map
+them to the strict Python codecs, which fail on the extra characters."""
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+_SUBSET_OPEN = re.compile(r"[^\[>]*\[")
+_SUBSET_END = re.compile(r"\]\s*>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NUMERIC_REF = re.compile(
+    r"&#(?:[xX]0*(?P<hex>[0-9a-fA-F]{1,6})(?![0-9a-fA-F])|0*(?P<dec>\d{1,7})(?!\d));?"
+)
 _HTML_CLASSES = etree.ElementDefaultClassLookup(
     element=html.HtmlElement, comment=html.HtmlComment, pi=html.HtmlProcessingInstruction
 )
@@ -50,13 +77,19 @@ _HTML_CLASSES = etree.ElementDefaultClassLookup(
 own per-tag lookup (form and input classes nobody here uses) costs a Python call per element."""
 _MAX_REPLACEMENT_SHARE = 0.01
 _MULTI_BYTE = ("cp932", "cp949", "cp950", "shift", "euc", "gb", "big5", "hz", "iso2022", "utf")
-_WHATWG_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
-"""Browsers decode these labels as windows-1252 (WHATWG Encoding Standard); so do we."""
 
 
-def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Return the page as text, or raise the specific reason it is not an HTML page."""
-    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+def decode_html(
+    data: bytes | str,
+    source: str | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    content_type: str | None = None,
+) -> str:
+    """Return the page as text free of XML-forbidden characters, or raise the specific reason
+    it is not an HTML page. `content_type` is the HTTP header, whose charset outranks the
+    page's own <meta> (text input is already decoded: it is ignored there)."""
+    size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > max_bytes:
         raise PageTooLargeError(
             source, f"page is {size:,} bytes, over the {max_bytes:,}-byte limit"
@@ -65,7 +98,8 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
         text = data
     else:
         _refuse_binary(data, source)
-        text = _decode_bytes(data, source)
+        text = _decode_bytes(data, source, content_type)
+    text = sanitise_text(text)
     if not text.strip():
         raise NotHTMLError(source, "empty document")
     if "<" not in text:
@@ -73,14 +107,29 @@ def decode_html(data: bytes | str, source: str | None, max_bytes: int = DEFAULT_
     return text
 
 
+def sanitise_text(text: str) -> str:
+    """Replace every XML-forbidden character, raw or written as a numeric character reference
+    (lxml's parser turns "&#12;" into a form feed), with a space."""
+    text = _FORBIDDEN_CHARS.sub(" ", text)
+    return _NUMERIC_REF.sub(_allowed_reference, text) if "&#" in text else text
+
+
+def _allowed_reference(match: re.Match[str]) -> str:
+    number = int(match["hex"], 16) if match["hex"] else int(match["dec"])
+    if number < 0x110000 and _FORBIDDEN_CHARS.match(chr(number)):
+        return " "
+    return match[0]
+
+
 def parse_html(text: str, source: str | None) -> etree._Element:
-    """Parse once, without entity expansion or network access; refuse truncating depth."""
-    text = _DOCTYPE_SUBSET.sub("<!DOCTYPE html>", _XML_DECL.sub("", text, count=1), count=1)
+    """Parse `decode_html`'s text once, without entity expansion or network access; refuse
+    truncating depth."""
+    text = _drop_internal_subset(_XML_DECL.sub("", text, count=1))
     parser = etree.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
     )
     parser.set_element_class_lookup(_HTML_CLASSES)
-    tree = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser)
+    tree = etree.fromstring(text.encode("utf-8"), parser)
     for entry in parser.error_log:
         if "Excessive depth" in entry.message:
             raise PageTooDeepError(
@@ -89,6 +138,19 @@ def parse_html(text: str, source: str | None) -> etree._Element:
     if tree is None:
         raise NotHTMLError(source, "no HTML elements in the document")
     return tree
+
+
+def _drop_internal_subset(text: str) -> str:
+    """`<!DOCTYPE html [...]>` becomes `<!DOCTYPE html>`. libxml2's HTML parser ends a doctype
+    at its first ">" and never expands entities either way, but the subset's rest ("]>") would
+    become body text, opening <body> early: <html lang> and the <head> would be lost. Only the
+    first doctype is looked at, with one pass for "[" and one for "]>", so this stays linear."""
+    doctype = _DOCTYPE.search(text)
+    opened = _SUBSET_OPEN.match(text, doctype.end()) if doctype else None
+    closed = _SUBSET_END.search(text, opened.end()) if opened else None
+    if not closed:
+        return text
+    return f"{text[: doctype.start()]}<!DOCTYPE html>{text[closed.end() :]}"
 
 
 def _refuse_binary(data: bytes, source: str | None) -> None:
@@ -102,19 +164,56 @@ def _refuse_binary(data: bytes, source: str | None) -> None:
         raise NotHTMLError(source, "content is binary (NUL bytes), not HTML")
 
 
-def _decode_bytes(data: bytes, source: str | None) -> str:
+def _decode_bytes(data: bytes, source: str | None, content_type: str | None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(data[len(bom) :].decode(encoding, errors="replace"), encoding, source)
-    declared = _declared_charset(data)
-    for encoding in (declared, "utf-8"):
-        if encoding:
-            try:
-                return data.decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                continue
+    for encoding in _declared(data, content_type):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "<" in text:
+            return text
     encoding = _detect(data)
     return _checked(data.decode(encoding, errors="replace"), encoding, source)
+
+
+def _declared(data: bytes, content_type: str | None) -> Iterator[str]:
+    """Codecs to try strictly, in WHATWG order: the header's charset, the meta's, then UTF-8."""
+    header = _HEADER_CHARSET.search(content_type) if content_type else None
+    if header and (codec := _codec(header[1], meta=False)):
+        yield codec
+    meta = _meta_encoding(data)
+    if meta:
+        yield meta
+    yield "utf-8"
+
+
+def _meta_encoding(data: bytes) -> str | None:
+    """The first known charset label in a <meta> tag, as WHATWG's prescan finds it (an unknown
+    label does not stop the search). Each tag is searched up to its own ">" and the next
+    "<meta" is looked for after that, so every byte is read a bounded number of times."""
+    at = 0
+    while tag := _META_OPEN.search(data, at):
+        end = data.find(b">", tag.end())
+        end = len(data) if end == -1 else end
+        label = _META_CHARSET.search(data, tag.end(), end)
+        codec = _codec(label[1].decode("ascii"), meta=True) if label else None
+        if codec:
+            return codec
+        at = end + 1
+    return None
+
+
+def _codec(label: str, *, meta: bool) -> str | None:
+    """The Python codec of a WHATWG encoding label, or None for a label to ignore."""
+    encoding = webencodings.lookup(label)
+    if encoding is None or encoding.name in _UNUSABLE:
+        return None
+    if meta and encoding.name in _META_UTF16:
+        return "utf-8"
+    return _PYTHON_CODECS.get(encoding.name, encoding.codec_info.name)
 
 
 def _detect(data: bytes) -> str:
@@ -136,15 +235,3 @@ def _checked(text: str, encoding: str, source: str | None) -> str:
     if bad > _MAX_REPLACEMENT_SHARE * len(text):
         raise EncodingError(source, f"{bad:,} bytes are not valid {encoding}")
     return text
-
-
-def _declared_charset(data: bytes) -> str | None:
-    match = _META_CHARSET.search(data)
-    if not match:
-        return None
-    name = match.group(1).decode("ascii", "ignore").lower()
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return _WHATWG_ALIASES.get(codec, codec)

@@ -94,6 +94,9 @@ class ExtractorInfo:
     """healthcrawl's version."""
     trafilatura: str
     """The trafilatura version that removed the boilerplate."""
+    method: Literal["healthcrawl", "trafilatura"]
+    """"healthcrawl": our rules, then trafilatura; "trafilatura": the safety net, trafilatura
+    alone on the unpruned page, taken when our rules lost most of the page's prose."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,29 @@ from .text import normalize_space
 from .trees import compiled, is_inside
 
 _ANCHOR_TEXT = re.compile(
-    r"^(?:show |view |hide )?(?:references?|sources?(?: (?:&|and) references)?|citations"
-    r"|bibliography|works cited|content references|article sources|literature|publications)"
+    r"^(?:show |view |hide |toggle )?(?:references?(?: (?:&|and) notes)?"
+    r"|sources?(?: (?:&|and) references)?|citations|bibliography|works cited|literature cited"
+    r"|content references|article sources|literature|publications|footnotes)"
     r"(?: \(\d+\))?:?$",
     re.IGNORECASE,
 )
-_ANCHOR_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "button", "span", "dt")
+_ANCHOR_TAGS = (
+    "h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "button", "span", "dt", "summary", "a",
+)  # fmt: skip
+_WRAPPERS = {"h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "button", "span", "summary"}
+"""A label is often wrapped: <h3><a href="javascript:toggle()">References</a></h3>; the
+outermost wrapper with the same text is the anchor, so the whole heading leaves with it."""
+_TOGGLE_HREF = ("#", "javascript:")
+_MARKED_LISTS = etree.XPath(
+    "//ol[contains(concat(' ', normalize-space(@class), ' '), ' references ')]"
+    " | //*[@role='doc-bibliography' or @role='doc-endnotes']//*[self::ol or self::ul]"
+    " | //ref-list//*[self::ol or self::ul]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' ref-list ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' footnotes ')]"
+    "//*[self::ol or self::ul]"
+)
+"""Reference lists marked up as such, heading or not: Wikipedia's ol.references, DPUB-ARIA
+doc-bibliography/doc-endnotes, JATS ref-list (journal sites), footnote sections."""
 _MAX_ANCHOR = 60
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ol", "ul"}
@@ -55,10 +72,16 @@ def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
     items = [item for xpath in profile.references for item in compiled(xpath)(tree)]
     lists = list(dict.fromkeys(item.getparent() for item in items))
     entries = [item.text_content() for item in items]
+    for marked in _MARKED_LISTS(tree):
+        if marked not in lists and not any(is_inside(marked, other) for other in lists):
+            lists.append(marked)
+            entries += [entry.text_content() for entry in _entries(marked)]
     labels: list[etree._Element] = []
     for anchor in _anchors(tree):
         found = [
-            ol for ol in _lists_after(anchor) or _entry_blocks_after(anchor) if ol not in lists
+            ol
+            for ol in _lists_after(anchor) or _entry_blocks_after(anchor)
+            if ol not in lists and not any(is_inside(ol, other) for other in lists)
         ]
         lines = [] if found else _lines_after(anchor)
         entries += [entry.text_content() for ol in found for entry in _entries(ol)]
@@ -88,13 +111,31 @@ def _entry_blocks_after(anchor: etree._Element) -> list[etree._Element]:
 
 
 def _anchors(tree: etree._Element) -> Iterator[etree._Element]:
-    """Labels whose own text says references ("<h2>References</h2>", "<span>Sources</span>");
-    reading only an element's own text keeps this a cheap walk over a few tags."""
+    """Labels whose own text says references ("<h2>References</h2>", "<span>Sources</span>"),
+    taken with their wrappers; a bare link counts only as a toggle (href "#..." or
+    "javascript:"), never as a menu item. Reading only an element's own text keeps this a
+    cheap walk over a few tags."""
     body = tree.find("body")
+    seen: set[etree._Element] = set()
     for element in body.iter(_ANCHOR_TAGS) if body is not None else ():
         own = element.text
-        if own and len(own) < _MAX_ANCHOR and _ANCHOR_TEXT.match(normalize_space(own)):
-            yield element
+        if not own or len(own) >= _MAX_ANCHOR or not _ANCHOR_TEXT.match(normalize_space(own)):
+            continue
+        anchor = _outermost_wrapper(element)
+        if anchor.tag == "a" and not (anchor.get("href") or "#").startswith(_TOGGLE_HREF):
+            continue
+        if anchor not in seen:
+            seen.add(anchor)
+            yield anchor
+
+
+def _outermost_wrapper(label: etree._Element) -> etree._Element:
+    text = normalize_space(label.text_content())
+    while (parent := label.getparent()) is not None and parent.tag in _WRAPPERS:
+        if normalize_space(parent.text_content()) != text:
+            break
+        label = parent
+    return label
 
 
 def _lines_after(anchor: etree._Element) -> list[tuple[str, list[etree._Element]]]:

@@ -17,19 +17,21 @@ full dates go to `accessed` and `date`, and a journal's full issue date ("2019 M
 goes to `date`. An entry whose authors carry a note such as "(expert opinion)" is a personal
 communication: it has no title, and its next part is the `source`. A doi.org link fills
 `doi`, not `url`. A leading list number ("1." or "[1]") is cut from `raw` and fills `n`
-only when the caller gives none. Anything not recognised stays None, () or False.
+only when the caller gives none; `parse_references` skips an entry that is nothing but such a
+number (or empty), which is no reference. Anything not recognised stays None, () or False.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .dates import date_at, find_dates
 from .record import Reference
 
 _YEAR = r"(?:18|19|20)\d\d"
 _LABEL = re.compile(r"^(?:References?|Sources?)\s*:\s*", re.I)
-_LEADING_NUMBER = re.compile(r"^(?:\[(?P<bracketed>\d{1,4})\]\s*|(?P<dotted>\d{1,3})[.)]\s+)")
+_LEADING_NUMBER = re.compile(r"^(?:\[(?P<bracketed>\d{1,4})\]\s*|(?P<dotted>\d{1,3})[.)](?:\s+|$))")
 _DOI_URL = re.compile(r"(?:https?://)?(?:dx\.)?doi\.org/(?P<doi>10\.\d+/\S+)", re.I)
 _URL = re.compile(
     r"(?:\b(?:available\s+(?:from|at|online)|retrieved\s+from|URL)\s*:?\s*)?<?"
@@ -38,11 +40,13 @@ _URL = re.compile(
 )
 _DOI = re.compile(r"(?:\bdoi\b\s*:?\s*)?(?P<doi>10\.\d{4,9}/\S+)", re.I)
 _PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.I)
-_LINK_LABEL = re.compile(
-    r"\[[^\]]*\b(?:PubMed|Abstract|Full[ -]?Text|Article|Scholar|CrossRef|PMC|Internet)\b[^\]]*\]"
-    r"|\b(?:PubMed\s+Central\s+)?PMCID\s*:?\s*PMC\d+",
-    re.I,
+_BRACKETED = re.compile(r"\[(?P<inner>[^\[\]]*)\]")
+"""A bracketed run without brackets inside: each "[" is looked at up to the next bracket only,
+so a run of "[" stays linear (a pattern reading past inner "[" was cubic)."""
+_LINK_WORD = re.compile(
+    r"\b(?:PubMed|Abstract|Full[ -]?Text|Article|Scholar|CrossRef|PMC|Internet)\b", re.I
 )
+_PMCID = re.compile(r"\b(?:PubMed\s+Central\s+)?PMCID\s*(?::\s*)?PMC\d+", re.I)
 _ACCESSED = re.compile(
     r"[\[(]?\s*\b(?:(?:last\s+)?accessed|retrieved|viewed|cited)(?:\s+on)?\s*:?\s*", re.I
 )
@@ -57,7 +61,11 @@ _NO_SPLIT = re.compile(
     r"|Mont|Neb|Nev|Okla|Ore|Pa|Tenn|Tex|Vt|Va|Wash|Wis|Wyo)"
     r"|\b(?:[A-Z]\.)+[A-Z])\.$"
 )
-_EDGES = re.compile(r"^[\s.,;:]+|(?:\s*[,;:]|\s+\.)+\s*$")
+_LEAD_EDGE = re.compile(r"[\s.,;:]+")
+_TAIL_EDGE_REVERSED = re.compile(r"\s*(?:[,;:]\s*|\.\s+)+")
+"""Separators left at a part's end (" ,", ";", " ." but not the period of "Title."), matched
+at the start of the reversed part: read once, where a pattern anchored at "$" rescanned a run
+of ":" from each position in it (quadratic)."""
 _FILLER = re.compile(r"(?:\d+(?:st|nd|rd|th)\s+ed(?:ition)?|pp?\.\s*[\w–-]+)\.?|\W*", re.I)
 
 _PARTICLE = r"(?:(?:van|von|der|den|de|del|della|da|di|du|dos|le|la|ten|ter)\s+)"
@@ -77,8 +85,11 @@ _APA_LEAD = re.compile(
     rf"(?P<who>[^()]+?)\s*\((?P<year>{_YEAR})[a-z]?(?:,\s*(?P<when>[^)]*))?\)\.?\s*(?P<rest>.*)"
 )
 _APA_JOURNAL = re.compile(
-    r"(?P<source>.+?),\s*(?P<volume>\d+)(?:\s*\((?P<issue>[^)]+)\))?(?:,\s*(?P<pages>\S+))?"
+    r"(?P<source>.+?),\s*(?P<volume>\d+)(?:\s*\((?P<issue>[^()]+)\))?(?:,\s*(?P<pages>[^\s,]+))?"
 )
+"""The issue stops at the next parenthesis and the pages at the next comma, so each comma the
+source may end at is followed only up to the next one (an issue or pages running to the end
+rescanned a run of ", 1(" from every comma: quadratic)."""
 
 _IN = re.compile(r"In\s*:\s*")
 _EDITORS = re.compile(r".*\b(?:eds?|editors?)\.?")
@@ -95,14 +106,17 @@ _LABELLED = (
 )
 
 
+def parse_references(raws: Iterable[str]) -> tuple[Reference, ...]:
+    """A list's entries in order, numbered from 1. An entry with no text but its list marker
+    ("", "[2]", "3.") is no reference: it is skipped and takes no number."""
+    kept = [raw for raw in raws if _unmarked(raw)[0]]
+    return tuple(parse_reference(raw, n) for n, raw in enumerate(kept, 1))
+
+
 def parse_reference(raw: str, n: int | None = None) -> Reference:
     """Split one reference-list entry into fields; never raises, unknown parts stay empty."""
-    text = " ".join(raw.split())
-    numbered = _LEADING_NUMBER.match(text)
-    if numbered:
-        text = text[numbered.end() :]
-        if n is None:
-            n = int(numbered["bracketed"] or numbered["dotted"])
+    text, marked = _unmarked(raw)
+    n = marked if n is None else n
     found: dict[str, str] = {}
     body = _pull_identifiers(_LABEL.sub("", text, count=1), found)
     body = _pull_date(body, found)
@@ -110,11 +124,21 @@ def parse_reference(raw: str, n: int | None = None) -> Reference:
     return Reference(n=n, raw=text, **{**_labelled(body), **fields, **found})
 
 
+def _unmarked(raw: str) -> tuple[str, int | None]:
+    """The entry with whitespace collapsed and a leading list number ("1." or "[1]") cut, and
+    that number."""
+    text = " ".join(raw.split())
+    numbered = _LEADING_NUMBER.match(text)
+    if not numbered:
+        return text, None
+    return text[numbered.end() :], int(numbered["bracketed"] or numbered["dotted"])
+
+
 def _pull_identifiers(text: str, found: dict[str, str]) -> str:
     """Cut URLs, DOIs, PMIDs and the access date out first: their dots would split parts."""
     for pattern, key in ((_DOI_URL, "doi"), (_URL, "url"), (_DOI, "doi"), (_PMID, "pmid")):
         text = _pull(pattern, key, text, found)
-    text = _LINK_LABEL.sub(" ", text)
+    text = _PMCID.sub(" ", _BRACKETED.sub(_drop_link_label, text))
     for lead in _ACCESSED.finditer(text):
         hit = date_at(text, lead.end())
         if hit:
@@ -122,6 +146,11 @@ def _pull_identifiers(text: str, found: dict[str, str]) -> str:
             end = _CLOSE.match(text, hit[1]).end()
             return f"{text[: lead.start()]} {text[end:]}"
     return text
+
+
+def _drop_link_label(match: re.Match[str]) -> str:
+    """ "[PubMed]", "[Google Scholar]", "[Full Text]": link labels, not parts of the reference."""
+    return " " if _LINK_WORD.search(match["inner"]) else match[0]
 
 
 def _pull(pattern: re.Pattern[str], key: str, text: str, found: dict[str, str]) -> str:
@@ -136,14 +165,18 @@ def _pull(pattern: re.Pattern[str], key: str, text: str, found: dict[str, str]) 
 
 
 def _trim(value: str) -> str:
-    """Drop sentence punctuation glued to a URL or DOI but keep balanced brackets in it."""
-    while value and (
-        value[-1] in ".,;:'\">"
-        or (value[-1] == ")" and value.count(")") > value.count("("))
-        or (value[-1] == "]" and value.count("]") > value.count("["))
-    ):
-        value = value[:-1]
-    return value
+    """Drop sentence punctuation glued to a URL or DOI but keep balanced brackets in it. Counts
+    brackets once, not once per character dropped (a URL ending in 10,000 ")" was quadratic)."""
+    surplus = {")": value.count(")") - value.count("("), "]": value.count("]") - value.count("[")}
+    end = len(value)
+    while end:
+        last = value[end - 1]
+        if last in surplus and surplus[last] > 0:
+            surplus[last] -= 1
+        elif last not in ".,;:'\">":
+            break
+        end -= 1
+    return value[:end]
 
 
 def _pull_date(text: str, found: dict[str, str]) -> str:
@@ -163,25 +196,28 @@ def _segments(text: str) -> list[str]:
     """Split at sentence ends, but not after abbreviations such as "Sept." or ", Minn.".
 
     Parts that carry no field (an edition, "p. 12-20", bare punctuation) are dropped."""
-    pieces: list[str] = []
+    groups: list[list[str]] = []
     for piece in _BOUNDARY.split(text):
-        if pieces and _owns_period(pieces[-1]):
-            pieces[-1] += " " + piece
+        if groups and _owns_period(groups[-1][-1]):
+            groups[-1].append(piece)
         else:
-            pieces.append(piece)
-    cleaned = (_clean(piece) for piece in pieces)
+            groups.append([piece])
+    cleaned = (_clean(" ".join(group)) for group in groups)
     return [piece for piece in cleaned if not _FILLER.fullmatch(piece)]
 
 
 def _clean(piece: str) -> str:
     """Strip separators left by cut-out parts, and a final period unless an abbreviation owns it."""
-    piece = _EDGES.sub("", piece.strip())
+    piece = piece.strip()
+    lead = _LEAD_EDGE.match(piece)
+    tail = _TAIL_EDGE_REVERSED.match(piece[::-1])
+    piece = piece[lead.end() if lead else 0 : len(piece) - (tail.end() if tail else 0)]
     return piece if _owns_period(piece) else piece.removesuffix(".")
 
 
 def _owns_period(piece: str) -> bool:
     """True when the final period belongs to an abbreviation; looks at the tail only, so long
-    inputs stay linear."""
+    inputs stay linear (the abbreviation never spans a split, so the last piece is enough)."""
     return bool(_NO_SPLIT.search(piece[-24:]))
 
 
