@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import trafilatura
+from lxml import etree
 
 from .boilerplate import (
     main_body,
@@ -110,14 +111,14 @@ def extract(
     listing = is_listing(pruned)
     body = main_body(pruned, url, rules, enough=0 if listing else enough)
     method = "healthcrawl"
-    if "fallback" in rules and text_length(body) < max(enough, MIN_TEXT_CHARS):
+    found = _article_length(body)
+    if "fallback" in rules and found < max(enough, MIN_TEXT_CHARS):
         # Our pruning lost most of the page's prose: trafilatura's own choice, on a tree no
-        # rule of ours touched, wins when it finds clearly more, and prose, not a menu.
+        # rule of ours touched, wins when it finds clearly more article text.
         fresh = parse_html(text, url)
         find_references(fresh, site).detach()
         own = trafilatura_body(fresh, url, fast=False)
-        gained = text_length(own) > FALLBACK_GAIN * max(text_length(body), 1)
-        if gained and not reads_like_menu(" ".join(own.itertext())):
+        if _article_length(own) > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
             body, method = own, "trafilatura"
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
@@ -144,6 +145,14 @@ def extract(
         text=structure.text,
         extractor=ExtractorInfo(method=method, **EXTRACTOR),
     )
+
+
+def _article_length(body: etree._Element | None) -> int:
+    """Characters of text in a body, or 0 when it reads like a menu: what pruning leaves
+    when it removed the article."""
+    if body is None or reads_like_menu(" ".join(body.itertext())):
+        return 0
+    return text_length(body)
 
 
 def _record_id(canonical_url: str | None, text: str) -> str:
