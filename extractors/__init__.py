@@ -118,6 +118,9 @@ def extract(
         fresh = parse_html(text, url)
         find_references(fresh, site).detach()
         own = trafilatura_body(fresh, url, fast=False)
+        if _article_length(own) < max(enough, MIN_TEXT_CHARS):
+            # A page that is all comments (a discussion thread): they are its content.
+            own = trafilatura_body(fresh, url, fast=False, comments=True)
         if _article_length(own) > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
             body, method = own, "trafilatura"
     title = provenance.title

@@ -175,18 +175,25 @@ def text_length(body: etree._Element | None) -> int:
     return 0 if body is None else int(_TEXT_LENGTH(body))
 
 
-def trafilatura_body(tree: etree._Element, url: str | None, *, fast: bool) -> etree._Element | None:
+def trafilatura_body(
+    tree: etree._Element, url: str | None, *, fast: bool, comments: bool = False
+) -> etree._Element | None:
+    """trafilatura's body tree; with `comments`, the comments it finds follow the body."""
     document = bare_extraction(
         tree,
         url=url,
         fast=fast,
-        include_comments=False,
+        include_comments=comments,
         include_tables=True,
         include_formatting=True,
         with_metadata=False,
         deduplicate=False,
     )
-    return None if document is None else document.body
+    if document is None:
+        return None
+    if comments and document.commentsbody is not None:
+        document.body.extend(document.commentsbody)
+    return document.body
 
 
 def reads_like_menu(text: str) -> bool:
