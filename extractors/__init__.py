@@ -114,15 +114,16 @@ def extract(
     found = _article_length(body)
     if "fallback" in rules and found < max(enough, MIN_TEXT_CHARS):
         # Our pruning lost most of the page's prose: trafilatura's own choice, on a tree no
-        # rule of ours touched, wins when it finds clearly more article text.
+        # rule of ours touched, wins when it finds clearly more article text; on a page that
+        # is all comments (a discussion thread), its comments are the content.
         fresh = parse_html(text, url)
         find_references(fresh, site).detach()
-        own = trafilatura_body(fresh, url, fast=False)
-        if _article_length(own) < max(enough, MIN_TEXT_CHARS):
-            # A page that is all comments (a discussion thread): they are its content.
-            own = trafilatura_body(fresh, url, fast=False, comments=True)
-        if _article_length(own) > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
-            body, method = own, "trafilatura"
+        for comments in (False, True):
+            own = trafilatura_body(fresh, url, fast=False, comments=comments)
+            if _article_length(own) > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
+                body, method = own, "trafilatura"
+            if _article_length(body) >= MIN_TEXT_CHARS:
+                break
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
     if listing and (structure is None or reads_like_menu(structure.text)):

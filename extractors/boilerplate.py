@@ -16,6 +16,7 @@ from trafilatura import bare_extraction
 
 from .normalise import normalise
 from .profiles import Profile
+from .text import normalize_space
 from .trees import compiled
 
 _VOCABULARY = (
@@ -192,7 +193,10 @@ def trafilatura_body(
     if document is None:
         return None
     if comments and document.commentsbody is not None:
-        document.body.extend(document.commentsbody)
+        seen = normalize_space(" ".join(document.body.itertext()))
+        for comment in list(document.commentsbody):
+            if normalize_space(" ".join(comment.itertext())) not in seen:
+                document.body.append(comment)  # trafilatura may file a post in both
     return document.body
 
 

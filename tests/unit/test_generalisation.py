@@ -130,3 +130,15 @@ def test_a_menu_link_named_references_is_not_a_reference_anchor() -> None:
     menu = "<nav><ul><li><a href='/references'>References</a><ul>{}</ul></li></ul></nav>"
     page = _page(menu.format(REFERENCES) + f"<article><h1>ALS</h1>{PARAGRAPHS}</article>")
     assert extract_valid(page, URL).references == ()
+
+
+def test_a_page_that_is_all_comments_keeps_them() -> None:
+    """A discussion thread whose posts trafilatura files as comments: the last resort before a
+    refusal is trafilatura with its comments, which are then the content."""
+    posts = "".join(
+        f"<div class='comment'><p>Post {n}: {SENTENCE * 2}</p></div>" for n in range(1, 4)
+    )
+    page = _page(f"<h1>ALS thread</h1><section id='comments'>{posts}</section>")
+    record = extract_valid(page, URL)
+    assert record.text.count(SENTENCE.strip()) == 6
+    assert record.extractor.method == "trafilatura"
