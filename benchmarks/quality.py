@@ -1,16 +1,22 @@
-"""Extraction quality of healthcrawl next to bare trafilatura, on two sets read from ../shared.
+"""Extraction quality of healthcrawl next to bare trafilatura and its peers, on three sets read
+from ../shared, in one run.
 
-Command (from the repo root; a full run takes well under a minute on 2 cores)::
+Command (from the repo root; all sets and systems: about 140 CPU-seconds, 1.5-3 minutes on 2
+cores depending on other load)::
 
-    .venv/bin/python benchmarks/quality.py [--shared ../shared] [--only pages|zyte]
-        [--json benchmarks/results/quality.json] [--pin [--allow-regression]]
+    .venv/bin/python benchmarks/quality.py [--shared ../shared] [--only pages|zyte|dev]
+        [--systems ours,bare,precision,resiliparse,readability] [--workers N]
+        [--json benchmarks/results/quality.json] [--pin [--allow-regression]] [--ablate]
 
 It prints one table per set and writes every number to the JSON file. `--pin` rewrites
-benchmarks/quality_floor.json (read by tests/test_quality.py) from this run, but refuses to lower
-a floor or raise the leak ceiling unless `--allow-regression` is given. Exit 2: ../shared absent.
-"Bare trafilatura" is `trafilatura.extract(html)` with default options, given the page's bytes.
+benchmarks/quality_floor.json (read by tests/test_quality.py) from this run, with each set's
+digest, but refuses to lower a floor, raise a ceiling or re-pin a set whose files changed unless
+`--allow-regression` is given. `--ablate` runs ours once with every rule of `extractors.RULES`
+enabled and once per rule with it disabled, and prints the change each makes. Exit 2: ../shared
+absent; exit 3: `--ablate` with an extractor that has no `RULES`.
 
-Gold pages (../shared/pages, gold.jsonl). Both sides are normalised first: NFKC, HTML entities
+Gold pages (../shared/pages, gold.jsonl): ours and bare trafilatura (`trafilatura.extract(html)`,
+default options, no URL, as before) only. Both sides are normalised first: NFKC, HTML entities
 decoded, curly quotes straightened, whitespace collapsed. A record's content is its title,
 section headings, block texts, list items, table cells, bullets and text; bare trafilatura's is
 its text output, and its headings are the `<head>` elements of its XML output.
@@ -25,65 +31,58 @@ Totals pool snippets and headings over article pages. The listing page passes wh
 ListingPageError and is left out of the other totals. An article page the extractor refuses
 scores zero everywhere and is listed with its reason.
 
-Zyte article-extraction benchmark (../shared/bench/article-extraction-benchmark): scored as its
-own evaluate.py scores (the README defers to that script, "python3 evaluate.py", and the report):
-tokens are `\\w+` matches, not lowercased (the script compiles with re.IGNORECASE, which does not
-change what `\\w+` matches); shingles are 4-token tuples counted as a multiset (a text of 1-3
-tokens is one shingle); per page tp, fp, fn are the multiset overlap and differences, divided by
-their sum so long pages weigh no more. Precision is the mean over pages with tp + fp > 0 of
-tp / (tp + fp) (1 when fp = fn = 0); recall the mean over pages with tp + fn > 0 of tp / (tp + fn);
-F1 their harmonic mean; accuracy the share of pages whose token lists are equal. This differs
-from averaging the normalised tp, fp, fn before dividing: a page with an empty prediction drops
-out of precision and scores 0 on recall, exactly as in the published table; following the script
-keeps our numbers comparable with the README's (checked: with include_comments=False, as the
-benchmark's run_trafilatura.py calls it, trafilatura 2.3.1 scores F1 0.960, accuracy 0.293 here,
-against 0.958 and 0.293 published for 2.0.0). A page our extractor refuses is an empty
-prediction, listed with its reason. Per-page F1 (worst-page list only) is 2pr / (p + r).
+Zyte benchmark and dev set: every system of `peers.py`, scored as `textsets.py` says with the
+metric of `shingles.py` (the benchmark's own evaluate.py; checked: with include_comments=False,
+as the benchmark's run_trafilatura.py calls it, trafilatura 2.3.1 scores F1 0.960, accuracy
+0.293 on the Zyte set, against 0.958 and 0.293 published for 2.0.0); on dev also the structure
+metrics of `structure.py`.
+
+Digest of a set: sha256 over its input files sorted by path relative to the set's folder, each
+fed as "path NUL size NUL bytes": pages: gold.jsonl and *.html; zyte: ground-truth.json and
+html/*.html.gz; dev: the same plus README.md (its table defines the health subset).
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import html
+import hashlib
 import json
 import os
-import re
-import statistics
 import sys
 import tempfile
 import time
-import unicodedata
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import trafilatura
 from lxml import etree
 
-from extractors import ExtractionError, ListingPageError, Record, extract
+import extractors
+from extractors import ExtractionError, ListingPageError, Record
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.matching import normalize  # noqa: E402
+from benchmarks.peers import SYSTEMS, Run, installed, run_ours  # noqa: E402
+from benchmarks.peers import label as system_label  # noqa: E402
+from benchmarks.textsets import FOLDERS, print_set, score_set  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared"
 DEFAULT_JSON = REPO / "benchmarks" / "results" / "quality.json"
 FLOOR_FILE = REPO / "benchmarks" / "quality_floor.json"
-ZYTE_DIR = Path("bench", "article-extraction-benchmark")
-SHINGLE_SIZE = 4
-_TOKEN = re.compile(r"\w+")
-_QUOTES = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'"}
-    | {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'}
-)
-Triple = tuple[float, float, float]
-
-
-def normalize(text: str) -> str:
-    """As gold.jsonl asks: NFKC, entities decoded, straight quotes, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", html.unescape(text)).translate(_QUOTES).split())
+SETS = ("pages", "zyte", "dev")
+SET_FILES: dict[str, tuple[Path, tuple[str, ...]]] = {
+    "pages": (Path("pages"), ("gold.jsonl", "*.html")),
+    "zyte": (FOLDERS["zyte"], ("ground-truth.json", "html/*.html.gz")),
+    "dev": (FOLDERS["dev"], ("ground-truth.json", "README.md", "html/*.html.gz")),
+}
+"""Each set's folder under ../shared and the files its digest covers."""
+CEILINGS = frozenset({"leaks_total", "refusals_max"})
+"""Floor keys that are maxima: pinning may lower them, not raise them."""
 
 
 # ---- gold pages -------------------------------------------------------------------------------
@@ -167,10 +166,12 @@ def score_record(gold: dict[str, Any], record: Record) -> PageScore:
     return score
 
 
-def score_ours_page(gold: dict[str, Any], data: bytes) -> PageScore:
+def score_ours_page(
+    gold: dict[str, Any], data: bytes, disable: frozenset[str] = frozenset()
+) -> PageScore:
     """Run the extractor on one page; a refused article page keeps the blank (zero) score."""
     try:
-        record = extract(data, gold["url"])
+        record = run_ours(data, gold["url"], disable)
     except ExtractionError as exc:
         score = blank_score(gold)
         score.error = f"{type(exc).__name__}: {exc.detail}"
@@ -206,12 +207,14 @@ def score_bare_page(gold: dict[str, Any], data: bytes) -> PageScore:
     return score
 
 
-def score_pages(shared: Path, include_bare: bool = True) -> dict[str, list[PageScore]]:
+def score_pages(
+    shared: Path, include_bare: bool = True, disable: frozenset[str] = frozenset()
+) -> dict[str, list[PageScore]]:
     """Per-page scores of our extractor (and bare trafilatura) on the gold pages."""
     scores: dict[str, list[PageScore]] = {"ours": [], "bare": []}
     for gold in load_gold(shared):
         data = (shared / "pages" / gold["file"]).read_bytes()
-        scores["ours"].append(score_ours_page(gold, data))
+        scores["ours"].append(score_ours_page(gold, data, disable))
         if include_bare:
             scores["bare"].append(score_bare_page(gold, data))
     return scores
@@ -255,110 +258,36 @@ def exact_counts(articles: list[PageScore], name: str) -> list[int] | None:
     return [right, len(pages)]
 
 
-# ---- Zyte article-extraction benchmark --------------------------------------------------------
+# ---- set digests and the pinned floor ---------------------------------------------------------
 
 
-def shingles(text: str) -> Counter[tuple[str, ...]]:
-    """Multiset of 4-token shingles; 1-3 tokens make one short shingle, none make none."""
-    tokens = _TOKEN.findall(text or "")
-    count = max(1, len(tokens) - SHINGLE_SIZE + 1)
-    return Counter(tuple(tokens[i : i + SHINGLE_SIZE]) for i in range(count) if tokens)
+def set_files(shared: Path, name: str) -> list[tuple[str, Path]]:
+    """The set's input files as (path relative to its folder, path), sorted by the former."""
+    folder, patterns = SET_FILES[name]
+    root = shared / folder
+    found = {p.relative_to(root).as_posix(): p for pattern in patterns for p in root.glob(pattern)}
+    return sorted(found.items())
 
 
-def match_shingles(truth: str, prediction: str) -> Triple:
-    """tp, fp, fn over shingles, divided by their sum so every page weighs the same."""
-    true, pred = shingles(truth), shingles(prediction)
-    tp, fp, fn = (true & pred).total(), (pred - true).total(), (true - pred).total()
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+def set_digest(shared: Path, name: str) -> str:
+    """sha256 over "path NUL size NUL bytes" of each input file, in sorted path order."""
+    digest = hashlib.sha256()
+    for relative, path in set_files(shared, name):
+        data = path.read_bytes()
+        digest.update(f"{relative}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
-def precision_of(tp: float, fp: float, fn: float) -> float:
-    """Per-page precision as evaluate.py defines it (1 for a perfect page)."""
-    return 1.0 if fp == fn == 0 else (tp / (tp + fp) if tp + fp else 0.0)
+def round_down(value: float, places: int = 3) -> float:
+    """Floor to `places` decimals, so a pinned floor never sits above the run it came from."""
+    step = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_FLOOR))
 
 
-def recall_of(tp: float, fp: float, fn: float) -> float:
-    """Per-page recall as evaluate.py defines it (1 for a perfect page)."""
-    return 1.0 if fp == fn == 0 else (tp / (tp + fn) if tp + fn else 0.0)
-
-
-def page_f1(triple: Triple) -> float:
-    """One page's F1, only to rank the worst pages; the benchmark F1 is not their mean."""
-    p, r = precision_of(*triple), recall_of(*triple)
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def benchmark_metrics(triples: list[Triple], exact: list[bool]) -> dict[str, float]:
-    """Precision, recall, F1 and accuracy over pages, as the benchmark's evaluate.py."""
-    precision = statistics.mean([precision_of(*t) for t in triples if t[0] + t[1] > 0])
-    recall = statistics.mean([recall_of(*t) for t in triples if t[0] + t[2] > 0])
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": statistics.mean(exact)}
-
-
-def zyte_page(task: tuple[str, str, str, bool]) -> dict[str, Any]:
-    """Score one benchmark page for our extractor (and bare trafilatura); runs in a worker."""
-    path, truth, url, include_bare = task
-    data = gzip.decompress(Path(path).read_bytes())
-    row: dict[str, Any] = {"id": Path(path).name.removesuffix(".html.gz"), "url": url}
-    row["error"] = None
-    try:
-        ours = extract(data, url).text
-    except ExtractionError as exc:
-        ours, row["error"] = "", f"{type(exc).__name__}: {exc.detail}"
-    row["ours"], row["ours_exact"] = match_shingles(truth, ours), same_tokens(truth, ours)
-    if include_bare:
-        bare = trafilatura.extract(data) or ""
-        row["bare"], row["bare_exact"] = match_shingles(truth, bare), same_tokens(truth, bare)
-    return row
-
-
-def same_tokens(truth: str, prediction: str) -> bool:
-    """The benchmark's accuracy: the two token lists are identical."""
-    return _TOKEN.findall(truth) == _TOKEN.findall(prediction)
-
-
-def score_zyte(
-    shared: Path, include_bare: bool = True, workers: int | None = None
-) -> dict[str, Any]:
-    """Benchmark summary per system, pages scored in a process pool (extraction is CPU-bound)."""
-    folder = shared / ZYTE_DIR
-    truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
-    tasks = [
-        (str(folder / "html" / f"{key}.html.gz"), item["articleBody"], item["url"], include_bare)
-        for key, item in sorted(truth.items())
-    ]
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        rows = list(pool.map(zyte_page, tasks, chunksize=4))
-    systems = ("ours", "bare") if include_bare else ("ours",)
-    return {name: summarize_zyte(rows, name) for name in systems}
-
-
-def summarize_zyte(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
-    """One system's metrics, refusals and per-page numbers."""
-    triples = [tuple(row[system]) for row in rows]
-    summary: dict[str, Any] = benchmark_metrics(triples, [row[f"{system}_exact"] for row in rows])
-    summary["pages"] = {
-        row["id"]: {"tp": t[0], "fp": t[1], "fn": t[2], "f1": page_f1(t), "url": row["url"]}
-        for row, t in zip(rows, triples, strict=True)
-    }
-    if system == "ours":
-        summary["failed"] = {row["id"]: row["error"] for row in rows if row["error"]}
-    return summary
-
-
-# ---- pinned floor -----------------------------------------------------------------------------
-
-
-def round_down(value: float) -> float:
-    """Floor to 3 decimals, so a pinned floor never sits above the run it came from."""
-    return float(Decimal(repr(value)).quantize(Decimal("0.001"), rounding=ROUND_FLOOR))
-
-
-def measured_floor(results: dict[str, Any]) -> dict[str, dict[str, float | int]]:
-    """The floor values this run supports, for the sets it measured."""
-    floor: dict[str, dict[str, float | int]] = {}
+def measured_floor(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The floor values (and set digests) this run supports, for the sets it measured."""
+    floor: dict[str, dict[str, Any]] = {}
     if "pages" in results:
         totals = results["pages"]["ours"]["totals"]
         floor["pages"] = {
@@ -368,21 +297,38 @@ def measured_floor(results: dict[str, Any]) -> dict[str, dict[str, float | int]]
             "headings_min": round_down(totals["headings_recall"]),
         }
     if "zyte" in results:
-        ours = results["zyte"]["ours"]
+        ours = results["zyte"]["runs"]["ours"]
         floor["zyte"] = {"f1": round_down(ours["f1"]), "precision": round_down(ours["precision"])}
+    if "dev" in results:
+        ours = results["dev"]["runs"]["ours"]
+        floor["dev"] = {
+            "f1": round_down(ours["f1"]),
+            "f1_health": round_down(ours["health"]["f1"]),
+            "precision": round_down(ours["precision"]),
+            "refusals_max": len(ours["failed"]),
+        }
+    for name, values in floor.items():
+        values["digest"] = results[name]["digest"]
     return floor
 
 
 def regressions(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Every pinned value the new floor would lower (or, for leaks, raise)."""
+    """Every pinned value the new floor would lower (raise, for a ceiling), and every set whose
+    files changed since its floor was pinned."""
     found = []
     for group, values in new.items():
-        for key, value in values.items():
-            pinned = old.get(group, {}).get(key)
-            worse = pinned is not None and (
-                value > pinned if key == "leaks_total" else value < pinned
+        pinned_group = old.get(group, {})
+        pinned_digest = pinned_group.get("digest")
+        if pinned_digest not in (None, values["digest"]):
+            found.append(
+                f"{group}: the set's files changed (pinned digest {pinned_digest[:12]}, now"
+                f" {values['digest'][:12]}), so its old floor says nothing about this run"
             )
-            if worse:
+        for key, value in values.items():
+            pinned = pinned_group.get(key)
+            if key == "digest" or pinned is None:
+                continue
+            if value > pinned if key in CEILINGS else value < pinned:
                 found.append(f"{group}.{key}: pinned {pinned}, measured {value}")
     return found
 
@@ -511,45 +457,119 @@ def print_page_details(scores: list[PageScore]) -> None:
                 print(f"  {score.file.removesuffix('.html')}: {label}: {item!r}")
 
 
-def print_zyte(zyte: dict[str, Any], names: dict[str, str]) -> None:
-    """The benchmark table, our refusals and our 10 worst pages next to bare trafilatura."""
-    ours = zyte["ours"]
-    print(f"\n== Zyte article-extraction benchmark ({len(ours['pages'])} pages) ==")
-    print(f"{'system':<24} {'F1':<6} {'precision':<9} {'recall':<6} {'accuracy':<8} refused")
-    for key, m in zyte.items():
-        print(
-            f"{names[key]:<24} {m['f1']:.3f}  {m['precision']:.3f}     {m['recall']:.3f}"
-            f"  {m['accuracy']:.3f}    {len(m.get('failed', {}))}"
-        )
-    for page, reason in ours["failed"].items():
-        print(f"  refused by ours: {page[:16]} {ours['pages'][page]['url']}: {reason}")
-    print("10 worst pages for ours (per-page F1: ours, bare):")
-    bare = zyte.get("bare", {}).get("pages", {})
-    for page, numbers in sorted(ours["pages"].items(), key=lambda item: item[1]["f1"])[:10]:
-        theirs = f"{bare[page]['f1']:.3f}" if page in bare else "n/a"
-        print(f"  {page[:16]}  {numbers['f1']:.3f}  {theirs}  {numbers['url']}")
+# ---- ablation ---------------------------------------------------------------------------------
+
+
+def ablation_runs(rules: Iterable[str]) -> tuple[Run, ...]:
+    """Ours with every rule enabled, then once per rule with that rule disabled."""
+    return (Run("ours", "ours"), *(Run(rule, "ours", frozenset({rule})) for rule in rules))
+
+
+def ablation_scores(
+    shared: Path, sets: tuple[str, ...], runs: tuple[Run, ...], workers: int | None
+) -> dict[str, dict[str, float]]:
+    """Per run: F1 on Zyte, dev and dev health; leaks and snippet recall on the gold pages."""
+    scores: dict[str, dict[str, float]] = {run.key: {} for run in runs}
+    for name in (s for s in sets if s != "pages"):
+        summaries = score_set(shared, name, runs, workers)["runs"]
+        for key, numbers in scores.items():
+            numbers[f"{name} F1"] = summaries[key]["f1"]
+            if summaries[key]["health"]:
+                numbers[f"{name} health F1"] = summaries[key]["health"]["f1"]
+    if "pages" in sets:
+        for run in runs:
+            totals = total_pages(score_pages(shared, False, run.disable)["ours"])
+            scores[run.key]["pages leaks"] = totals["leaks_total"]
+            scores[run.key]["pages snippets"] = totals["snippet_recall_with_references"]
+    return scores
+
+
+def run_ablation(shared: Path, sets: tuple[str, ...], workers: int | None) -> dict[str, Any]:
+    """--ablate: the table rule x set of what disabling each rule changes."""
+    runs = ablation_runs(extractors.RULES)
+    scores = ablation_scores(shared, sets, runs, workers)
+    base = scores["ours"]
+    delta = {
+        key: {column: value - base[column] for column, value in numbers.items()}
+        for key, numbers in scores.items()
+        if key != "ours"
+    }
+    print_ablation(base, delta)
+    return {"rules": list(extractors.RULES), "all_enabled": base, "delta": delta}
+
+
+def _value(column: str, value: float) -> str:
+    """A measured value: counts as integers, shares to 3 decimals."""
+    return str(int(value)) if column.endswith("leaks") else f"{value:.3f}"
+
+
+def _signed(column: str, change: float) -> str:
+    """A change with its sign: counts as integers, shares to 3 decimals (no "-0.000")."""
+    if column.endswith("leaks"):
+        return f"{int(change):+d}"
+    return f"{round(change, 3) + 0.0:+.3f}"
+
+
+def print_ablation(base: dict[str, float], delta: dict[str, dict[str, float]]) -> None:
+    """One row per disabled rule: the change in each column against all rules enabled."""
+    columns = list(base)
+    width = max([24, *(len(rule) + 1 for rule in delta)])
+    print("\n== Ablation: ours with one rule disabled, change against all enabled ==")
+    print(f"{'rule disabled':<{width}}" + "".join(f" {c:>16}" for c in columns))
+    values = "".join(f" {_value(c, base[c]):>16}" for c in columns)
+    print(f"{'(none: absolute values)':<{width}}{values}")
+    for rule, changes in delta.items():
+        print(f"{rule:<{width}}" + "".join(f" {_signed(c, changes[c]):>16}" for c in columns))
+    print("(pages leaks: a positive change is worse; every other column: negative is worse)")
 
 
 # ---- command ----------------------------------------------------------------------------------
 
 
-def system_names() -> dict[str, str]:
-    """Labels with versions, so a table says what it measured."""
-    return {
-        "ours": f"healthcrawl {version('healthcrawl')}",
-        "bare": f"trafilatura {trafilatura.__version__} bare",
-    }
-
-
-def run_pages(shared: Path, names: dict[str, str]) -> dict[str, Any]:
+def run_pages(shared: Path, labels: dict[str, str]) -> dict[str, Any]:
     """Score, print and return the gold-page results as JSON-ready data."""
     scores = score_pages(shared)
     totals = {key: total_pages(value) for key, value in scores.items()}
-    print_pages(scores, totals, names)
+    print_pages(scores, totals, labels)
     return {
         key: {"totals": totals[key], "pages": [asdict(s) for s in value]}
         for key, value in scores.items()
     }
+
+
+def run_sets(
+    shared: Path, sets: tuple[str, ...], systems: tuple[str, ...], workers: int | None
+) -> dict[str, Any]:
+    """Every chosen set with every chosen, installed system; printed, and returned for JSON."""
+    labels = {key: system_label(key) for key in SYSTEMS}
+    runs = tuple(Run(key, key) for key in systems if installed(key))
+    skipped = [key for key in systems if not installed(key)]
+    results: dict[str, Any] = {
+        "systems": {key: "not installed" if key in skipped else labels[key] for key in systems}
+    }
+    for name in sets:
+        started = time.perf_counter()
+        if name == "pages":
+            results[name] = run_pages(shared, labels)
+        else:
+            results[name] = score_set(shared, name, runs, workers)
+            print_set(name, results[name], labels)
+            for key in skipped:
+                print(f"{key}: not installed (pip install -e '.[bench]'), skipped")
+        results[name]["digest"] = set_digest(shared, name)
+        results[name]["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def system_list(value: str) -> tuple[str, ...]:
+    """--systems: comma-separated names from SYSTEMS."""
+    names = tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    unknown = [name for name in names if name not in SYSTEMS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown system {', '.join(unknown) or '(none)'}; choose from {', '.join(SYSTEMS)}"
+        )
+    return names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -562,28 +582,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the shared data folder (default: ../shared next to the repo)",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write numbers")
-    parser.add_argument("--only", choices=("pages", "zyte"), help="score one set only")
+    parser.add_argument("--only", choices=SETS, help="score one set only")
+    parser.add_argument(
+        "--systems",
+        type=system_list,
+        default=SYSTEMS,
+        help=f"comma-separated, for zyte and dev (default: {','.join(SYSTEMS)}); the gold pages"
+        " always compare ours with bare",
+    )
+    parser.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    parser.add_argument(
+        "--ablate", action="store_true", help="ours with each extractors.RULES rule disabled"
+    )
     parser.add_argument(
         "--pin", action="store_true", help=f"rewrite {FLOOR_FILE.relative_to(REPO)} from this run"
     )
     parser.add_argument(
         "--allow-regression",
         action="store_true",
-        help="with --pin: allow lowering a floor or raising the leak ceiling",
+        help="with --pin: allow lowering a floor, raising a ceiling, or a changed set",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.pin and (args.ablate or "ours" not in args.systems):
+        parser.error("--pin needs ours among --systems, and no --ablate")
+    return args
 
 
-def missing_inputs(shared: Path, only: str | None) -> list[Path]:
+def missing_inputs(shared: Path, sets: tuple[str, ...]) -> list[Path]:
     """The input files this run needs that are absent."""
-    needed = {"pages": shared / "pages" / "gold.jsonl", "zyte": shared / ZYTE_DIR / "html"}
-    return [path for key, path in needed.items() if only in (None, key) and not path.exists()]
+    needed = {
+        "pages": shared / "pages" / "gold.jsonl",
+        "zyte": shared / FOLDERS["zyte"] / "ground-truth.json",
+        "dev": shared / FOLDERS["dev"] / "ground-truth.json",
+    }
+    return [needed[name] for name in sets if not needed[name].exists()]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the sets, print the tables, write the JSON, and pin the floor on request."""
     args = parse_args(argv)
-    absent_inputs = missing_inputs(args.shared.resolve(), args.only)
+    shared, sets = args.shared.resolve(), (args.only,) if args.only else SETS
+    absent_inputs = missing_inputs(shared, sets)
     if absent_inputs:
         print(
             f"quality.py: {absent_inputs[0]} not found: the benchmark reads third-party pages"
@@ -591,13 +630,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    started, names = time.perf_counter(), system_names()
-    results: dict[str, Any] = {"systems": names}
-    if args.only in (None, "pages"):
-        results["pages"] = run_pages(args.shared.resolve(), names)
-    if args.only in (None, "zyte"):
-        results["zyte"] = score_zyte(args.shared.resolve())
-        print_zyte(results["zyte"], names)
+    if args.ablate and not hasattr(extractors, "RULES"):
+        print(
+            "quality.py: --ablate needs extractors.RULES (the rule names) and"
+            " extract(..., disable=frozenset(...)); this extractor has neither yet",
+            file=sys.stderr,
+        )
+        return 3
+    started = time.perf_counter()
+    if args.ablate:
+        results = {"ablation": run_ablation(shared, sets, args.workers)}
+    else:
+        results = run_sets(shared, sets, args.systems, args.workers)
     results["runtime_seconds"] = round(time.perf_counter() - started, 1)
     write_atomic(args.json, json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False))
     print(f"\ntotal runtime {results['runtime_seconds']:.1f} s; all numbers in {args.json}")

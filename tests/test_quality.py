@@ -1,8 +1,11 @@
 """Extraction quality never drops below the floor pinned in benchmarks/quality_floor.json.
 
 Scores come from benchmarks/quality.py (the same functions the benchmark command prints), on
-the gold pages and the Zyte benchmark read in place from ../shared; skipped when it is absent.
-Re-pin after a real improvement with `.venv/bin/python benchmarks/quality.py --pin`.
+the gold pages, the Zyte benchmark and the dev half of the web-content-extraction-benchmark, read
+in place from ../shared; skipped when it is absent. Only ours (and, on dev, bare trafilatura, to
+compare with) run here, to keep the test cheap. Each set's pinned digest must match its files on
+disk, so a changed set cannot move a bar unnoticed. Re-pin after a real improvement with
+`.venv/bin/python benchmarks/quality.py --pin`.
 """
 
 from __future__ import annotations
@@ -13,23 +16,29 @@ from typing import Any
 
 import pytest
 
+from benchmarks.matching import contains_phrase, normalize
+from benchmarks.peers import Run
 from benchmarks.quality import (
     FLOOR_FILE,
+    SET_FILES,
     PageScore,
-    benchmark_metrics,
-    match_shingles,
+    regressions,
     score_pages,
-    score_zyte,
+    set_digest,
     total_pages,
 )
+from benchmarks.shingles import benchmark_metrics, match_shingles
+from benchmarks.structure import read_structure
+from benchmarks.textsets import FOLDERS, health_ids, score_set
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FLOOR: dict[str, Any] = json.loads(FLOOR_FILE.read_text("utf-8"))
-ZYTE_SLACK = 0.005
+SLACK = 0.005
 """Room for float noise across platforms; a real regression moves F1 by more."""
+OURS, BARE = Run("ours", "ours"), Run("bare", "bare")
 
 
-def _needs(*parts: str) -> Path:
+def _needs(*parts: str | Path) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is absent (third-party data is read from ../shared)")
@@ -46,8 +55,28 @@ def pages() -> list[PageScore]:
 @pytest.fixture(scope="module")
 def zyte() -> dict[str, Any]:
     """Our extractor on the Zyte benchmark, pages spread over a process pool."""
-    _needs("bench", "article-extraction-benchmark", "ground-truth.json")
-    return score_zyte(SHARED, include_bare=False)["ours"]
+    _needs(FOLDERS["zyte"], "ground-truth.json")
+    return score_set(SHARED, "zyte", (OURS,))["runs"]["ours"]
+
+
+@pytest.fixture(scope="module")
+def dev() -> dict[str, dict[str, Any]]:
+    """Ours and bare trafilatura on the dev set, in the same run."""
+    _needs(FOLDERS["dev"], "ground-truth.json")
+    return score_set(SHARED, "dev", (OURS, BARE))["runs"]
+
+
+@pytest.mark.parametrize("name", sorted(SET_FILES))
+def test_set_unchanged_since_pinned(name: str) -> None:
+    folder = _needs(SET_FILES[name][0])
+    pinned = FLOOR[name].get("digest")
+    assert pinned, f"quality_floor.json has no digest for {name!r}: run quality.py --pin"
+    measured = set_digest(SHARED, name)
+    assert measured == pinned, (
+        f"{folder} changed since its floor was pinned (digest {measured[:12]}, pinned"
+        f" {pinned[:12]}): the pinned numbers no longer describe this set. Measure it with"
+        " `.venv/bin/python benchmarks/quality.py`, then re-pin with --pin --allow-regression"
+    )
 
 
 def test_leaks_at_most_pinned(pages: list[PageScore]) -> None:
@@ -86,11 +115,42 @@ def test_headings_at_least_pinned(pages: list[PageScore]) -> None:
     )
 
 
+def _at_least(measured: dict[str, Any], pinned: dict[str, Any], pairs: dict[str, str]) -> None:
+    """Each measured metric (value of `pairs`) >= its pinned floor (key), less SLACK."""
+    low = [
+        f"{floor} {measured[metric]:.4f} < pinned {pinned[floor]}"
+        for floor, metric in pairs.items()
+        if measured[metric] < pinned[floor] - SLACK
+    ]
+    assert not low, "; ".join(low)
+
+
 def test_zyte_at_least_pinned(zyte: dict[str, Any]) -> None:
-    pinned = FLOOR["zyte"]
-    assert zyte["f1"] >= pinned["f1"] - ZYTE_SLACK, f"F1 {zyte['f1']:.4f} < pinned {pinned['f1']}"
-    assert zyte["precision"] >= pinned["precision"] - ZYTE_SLACK, (
-        f"precision {zyte['precision']:.4f} < pinned {pinned['precision']}"
+    _at_least(zyte, FLOOR["zyte"], {"f1": "f1", "precision": "precision"})
+
+
+def test_dev_at_least_pinned(dev: dict[str, dict[str, Any]]) -> None:
+    ours = dev["ours"] | {"f1_health": dev["ours"]["health"]["f1"]}
+    _at_least(ours, FLOOR["dev"], {"f1": "f1", "f1_health": "f1_health", "precision": "precision"})
+
+
+def test_dev_refusals_at_most_pinned(dev: dict[str, dict[str, Any]]) -> None:
+    failed = dev["ours"]["failed"]
+    crashed = {page: reason for page, reason in failed.items() if reason.startswith("crash")}
+    assert not crashed, f"extract raised something other than ExtractionError: {crashed}"
+    assert len(failed) <= FLOOR["dev"]["refusals_max"], (
+        f"{len(failed)} dev pages refused, pinned at most {FLOOR['dev']['refusals_max']}:\n"
+        + "\n".join(f"{page}: {reason}" for page, reason in failed.items())
+    )
+
+
+@pytest.mark.parametrize("group", ["overall", "health"])
+def test_dev_ours_at_least_bare(dev: dict[str, dict[str, Any]], group: str) -> None:
+    ours, bare = (
+        dev[key] if group == "overall" else dev[key]["health"] for key in ("ours", "bare")
+    )
+    assert ours["f1"] >= bare["f1"], (
+        f"dev {group}: our F1 {ours['f1']:.4f} < bare trafilatura's {bare['f1']:.4f} in this run"
     )
 
 
@@ -104,3 +164,39 @@ def test_shingle_metric_follows_the_benchmark() -> None:
     pages = [match_shingles(truth, truth), match_shingles(truth, "")]
     metrics = benchmark_metrics(pages, [True, False])
     assert (metrics["precision"], metrics["recall"], metrics["accuracy"]) == (1.0, 0.5, 0.5)
+
+
+def test_health_ids_come_from_the_readme_table() -> None:
+    readme = (
+        "## Page types\n| article | 3 |\n\n## Health subset (2 pages)\n\nText.\n\n"
+        "| id | page_type | url |\n|---|---|---|\n| 0001 | article | https://a |\n"
+        "| 2020 | article | https://b |\n\n## Next\n| 0003 | x | y |\n"
+    )
+    assert health_ids(readme) == ["0001", "2020"]
+
+
+def test_phrases_match_normalised_whole_words() -> None:
+    text = normalize("Welcome \u201chome\u201d, Homeowners &amp; friends")
+    assert contains_phrase(text, 'Welcome "home"')
+    assert contains_phrase(text, "Homeowners & friends")
+    assert not contains_phrase(text, "Home")  # case-sensitive, and not inside "Homeowners"
+    assert not contains_phrase(text, "")
+
+
+def test_reference_lists_found_by_name_or_class() -> None:
+    item = "Smith J. A long enough reference entry, 2020."
+    named = f"<html><body><h2>References (2)</h2><div><ol><li>{item}</li></ol></div></body></html>"
+    cut = f"<html><body><h2>Sources</h2><h2>Next</h2><ul><li>{item}</li></ul></body></html>"
+    classed = f"<html><body><div class='x footnotes'><p>{item}</p></div></body></html>"
+    assert read_structure(named.encode(), "").entry == item[:60]
+    assert read_structure(cut.encode(), "").entry is None  # a heading comes before the list
+    assert read_structure(classed.encode(), "").entry == item[:60]
+
+
+def test_pin_refuses_a_changed_set_and_a_raised_ceiling() -> None:
+    old = {"dev": {"digest": "a" * 64, "f1": 0.8, "refusals_max": 3}}
+    same = {"dev": {"digest": "a" * 64, "f1": 0.81, "refusals_max": 3}}
+    assert regressions(old, same) == []
+    worse = {"dev": {"digest": "b" * 64, "f1": 0.8, "refusals_max": 4}}
+    found = regressions(old, worse)
+    assert len(found) == 2 and "changed" in found[0] and "refusals_max" in found[1]
