@@ -1,13 +1,20 @@
-"""output.writer: whole sorted-key UTF-8 lines, flushed per record; torn-tail repair; resume."""
+"""output.writer: whole sorted-key UTF-8 lines, one locked O_APPEND write each; fsync interval;
+torn-tail repair; resume."""
 
 from __future__ import annotations
 
+import fcntl
 import io
+import json
+import multiprocessing
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from output.writer import JsonlWriter, read_values, repair_torn_tail
+from output.writer import DEFAULT_FSYNC_EVERY, JsonlWriter, read_values, repair_torn_tail
 
 TORN_IN_CHARACTER = b'{"id":"a"}\n{"id":"b","title":"Fi' + "è".encode()[:1]
 """A whole line, then a line cut between the two bytes of "è"."""
@@ -235,3 +242,165 @@ def test_repair_torn_line_cut_inside_a_character(tmp_path: Path) -> None:
     repair_torn_tail(path)
     assert path.read_bytes() == b'{"id":"a"}\n'
     assert read_values(path, "id") == ["a"]
+
+
+# -- Concurrent writers, one write per line, the lock, fsync ---------------------------------
+
+RECORDS_EACH = 300
+TEXT_CHARS = 9000
+"""Over 8 KB a line: past a text file's buffer, which wrote such a line and its newline apart."""
+
+
+def _append_records(path: str, worker: str, start: Any) -> None:
+    """One of two real processes appending to the same file at the same time."""
+    start.wait()
+    with JsonlWriter(path) as writer:
+        for i in range(RECORDS_EACH):
+            writer.write({"id": f"{worker}-{i}", "text": worker * TEXT_CHARS})
+
+
+def test_two_processes_appending_at_once_never_interleave(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    workers = [
+        context.Process(target=_append_records, args=(str(path), worker, start)) for worker in "ab"
+    ]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=120)
+    assert [process.exitcode for process in workers] == [0, 0]
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    lines = data[:-1].split(b"\n")
+    assert len(lines) == 2 * RECORDS_EACH
+    assert b"" not in lines
+    records = [json.loads(line) for line in lines]
+    assert sorted(record["id"] for record in records) == sorted(
+        f"{worker}-{i}" for worker in "ab" for i in range(RECORDS_EACH)
+    )
+    assert all(record["text"] == record["id"][0] * TEXT_CHARS for record in records)
+
+
+def test_each_record_is_one_os_write_of_the_whole_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def spy(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    path = tmp_path / "out.jsonl"
+    with JsonlWriter(path) as writer:
+        monkeypatch.setattr(os, "write", spy)
+        writer.write({"id": "a", "text": "é" * 20_000})
+    line = '{"id":"a","text":"' + "é" * 20_000 + '"}\n'
+    assert writes == [line.encode()]
+    assert path.read_bytes() == line.encode()
+
+
+def test_file_is_opened_for_append(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    with JsonlWriter(path) as writer:
+        flags = fcntl.fcntl(writer._fd, fcntl.F_GETFL)
+        assert flags & os.O_APPEND
+
+
+def test_write_waits_for_the_lock(tmp_path: Path) -> None:
+    """A writer holding the lock (here a second descriptor) holds every other writer back."""
+    path = tmp_path / "out.jsonl"
+    with JsonlWriter(path) as writer, path.open("ab") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        thread = threading.Thread(target=writer.write, args=({"id": "a"},))
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()
+        assert path.read_bytes() == b""
+        other.write(b'{"id":"other"}\n')
+        other.flush()
+        fcntl.flock(other, fcntl.LOCK_UN)
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    assert path.read_bytes() == b'{"id":"other"}\n{"id":"a"}\n'
+
+
+def test_torn_line_left_by_a_dead_peer_is_dropped_before_the_next_write(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "out.jsonl"
+    with JsonlWriter(path) as writer:
+        writer.write({"id": "a"})
+        with path.open("ab") as peer:
+            peer.write(b'{"id":"peer","te')
+        writer.write({"id": "b"})
+    assert path.read_bytes() == b'{"id":"a"}\n{"id":"b"}\n'
+    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, 16))]
+
+
+def _count_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        calls.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return calls
+
+
+def test_fsync_every_n_records_and_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"")
+    calls = _count_fsyncs(monkeypatch)
+    with JsonlWriter(path, fsync_every=2) as writer:
+        synced = []
+        for i in range(5):
+            writer.write({"id": str(i)})
+            synced.append(len(calls))
+    assert synced == [0, 1, 1, 2, 2]
+    assert len(calls) == 3
+
+
+def test_no_fsync_at_close_when_nothing_is_unsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"")
+    calls = _count_fsyncs(monkeypatch)
+    with JsonlWriter(path, fsync_every=2) as writer:
+        writer.write({"id": "a"})
+        writer.write({"id": "b"})
+    assert len(calls) == 1
+
+
+def test_default_fsync_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"")
+    calls = _count_fsyncs(monkeypatch)
+    with JsonlWriter(path) as writer:
+        for i in range(DEFAULT_FSYNC_EVERY):
+            assert len(calls) == 0
+            writer.write({"id": str(i)})
+        assert len(calls) == 1
+    assert DEFAULT_FSYNC_EVERY == 100
+    assert len(calls) == 1
+
+
+def test_new_file_syncs_its_folder_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_fsyncs(monkeypatch)
+    with JsonlWriter(tmp_path / "out.jsonl"):
+        assert len(calls) == 1
+    assert len(calls) == 1
+
+
+def test_fsync_every_below_one_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    with pytest.raises(ValueError) as raised:
+        JsonlWriter(path, fsync_every=0)
+    assert str(raised.value) == f"{path}: fsync_every must be at least 1, not 0"
