@@ -33,7 +33,8 @@ _CHUNK = 65536
 
 
 class JsonlWriter:
-    """`with JsonlWriter(path) as w: w.write(record)`; "-" writes to stdout."""
+    """`with JsonlWriter(path) as w: w.write(record)`; "-" writes to stdout. `fsync_every`:
+    records written between two fsyncs (a power cut loses at most that many)."""
 
     def __init__(
         self,
