@@ -12,14 +12,13 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import trafilatura
-from lxml import etree
 
 from .boilerplate import (
+    article_length,
     main_body,
     prose_lengths,
     prune,
     reads_like_menu,
-    text_length,
     trafilatura_body,
 )
 from .errors import (
@@ -88,18 +87,20 @@ def extract(
     fetched_at: datetime | None = None,
     profile: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    content_type: str | None = None,
     disable: Collection[str] = (),
 ) -> Record:
     """Extract the record of one page, or raise an `ExtractionError` subclass saying why not.
 
     `profile` forces a site profile key (for mirrors whose host and markup say nothing);
-    pages over `max_bytes` are refused before parsing; `disable` switches generic rules off
-    (names in `RULES`).
+    pages over `max_bytes` are refused before parsing; `content_type` is the HTTP header, whose
+    charset outranks the page's <meta>; `disable` switches generic rules off (names in
+    `RULES`).
     """
     if profile is not None and profile not in BY_KEY:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(sorted(BY_KEY))}")
     rules = enabled_rules(disable)
-    text = decode_html(html, url, max_bytes)
+    text = decode_html(html, url, max_bytes, content_type=content_type)
     tree = parse_html(text, url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
     references = find_references(tree, site)
@@ -111,18 +112,21 @@ def extract(
     listing = is_listing(pruned)
     body = main_body(pruned, url, rules, enough=0 if listing else enough)
     method = "healthcrawl"
-    found = _article_length(body)
+    found = article_length(body)
     if "fallback" in rules and found < max(enough, MIN_TEXT_CHARS):
         # Our pruning lost most of the page's prose: trafilatura's own choice, on a tree no
         # rule of ours touched, wins when it finds clearly more article text; on a page that
-        # is all comments (a discussion thread), its comments are the content.
+        # is all comments (a discussion thread), its comments are the content. The page is
+        # parsed again only here: copying every tree before pruning would cost every page.
         fresh = parse_html(text, url)
         find_references(fresh, site).detach()
+        best = found
         for comments in (False, True):
             own = trafilatura_body(fresh, url, fast=False, comments=comments)
-            if _article_length(own) > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
-                body, method = own, "trafilatura"
-            if _article_length(body) >= MIN_TEXT_CHARS:
+            length = article_length(own)
+            if length > max(FALLBACK_GAIN * found, MIN_TEXT_CHARS):
+                body, best, method = own, length, "trafilatura"
+            if best >= MIN_TEXT_CHARS:
                 break
     title = provenance.title
     structure = read_structure(body, title) if body is not None else None
@@ -149,14 +153,6 @@ def extract(
         text=structure.text,
         extractor=ExtractorInfo(method=method, **EXTRACTOR),
     )
-
-
-def _article_length(body: etree._Element | None) -> int:
-    """Characters of text in a body, or 0 when it reads like a menu: what pruning leaves
-    when it removed the article."""
-    if body is None or reads_like_menu(" ".join(body.itertext())):
-        return 0
-    return text_length(body)
 
 
 def _record_id(canonical_url: str | None, text: str) -> str:

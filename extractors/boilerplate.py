@@ -162,18 +162,17 @@ def main_body(
     """
     if "fast_first" in rules:
         body = trafilatura_body(tree, url, fast=True)
-        if (
-            body is not None
-            and not reads_like_menu(" ".join(body.itertext()))
-            and text_length(body) >= enough
-        ):
+        if article_length(body) >= max(enough, 1):
             return body
     return trafilatura_body(tree, url, fast=False)
 
 
-def text_length(body: etree._Element | None) -> int:
-    """Characters of text in a body tree (0 for None)."""
-    return 0 if body is None else int(_TEXT_LENGTH(body))
+def article_length(body: etree._Element | None) -> int:
+    """Characters of text in a body tree, or 0 when there is none or it reads like a menu:
+    what pruning leaves when it removed the article."""
+    if body is None or reads_like_menu(" ".join(body.itertext())):
+        return 0
+    return int(_TEXT_LENGTH(body))
 
 
 def trafilatura_body(

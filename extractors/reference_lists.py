@@ -73,15 +73,13 @@ def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
     lists = list(dict.fromkeys(item.getparent() for item in items))
     entries = [item.text_content() for item in items]
     for marked in _MARKED_LISTS(tree):
-        if marked not in lists and not any(is_inside(marked, other) for other in lists):
+        if _is_new(marked, lists):
             lists.append(marked)
             entries += [entry.text_content() for entry in _entries(marked)]
     labels: list[etree._Element] = []
     for anchor in _anchors(tree):
         found = [
-            ol
-            for ol in _lists_after(anchor) or _entry_blocks_after(anchor)
-            if ol not in lists and not any(is_inside(ol, other) for other in lists)
+            ol for ol in _lists_after(anchor) or _entry_blocks_after(anchor) if _is_new(ol, lists)
         ]
         lines = [] if found else _lines_after(anchor)
         entries += [entry.text_content() for ol in found for entry in _entries(ol)]
@@ -89,6 +87,11 @@ def find_references(tree: etree._Element, profile: Profile) -> ReferenceList:
         lists += found
         labels += [anchor, *(e for _, group in lines for e in group)] if found or lines else []
     return ReferenceList(tuple(entries), tuple(lists), tuple(labels))
+
+
+def _is_new(candidate: etree._Element, lists: list[etree._Element]) -> bool:
+    """Not one of `lists`, nor inside one (a marked list found again from its heading)."""
+    return candidate not in lists and not any(is_inside(candidate, other) for other in lists)
 
 
 def _entries(container: etree._Element) -> list[etree._Element]:

@@ -196,3 +196,13 @@ def test_unknown_profile_is_refused_with_the_choices() -> None:
         match=r"^unknown profile 'webmd'; choose from gard, generic, mayoclinic, medlineplus, nhs$",
     ):
         extract(ARTICLE, URL, profile="webmd")
+
+
+def test_content_type_charset_reaches_the_extractor() -> None:
+    """KOI8-R bytes without a <meta charset>: only the header says how to read them (without it,
+    a single-byte guess reads windows-1252)."""
+    russian = "Лихорадка - это временное повышение температуры тела. " * 4
+    page = ARTICLE.replace("</main>", f"<p>{russian}</p></main>").encode("koi8-r")
+    header = "text/html; charset=KOI8-R"
+    assert russian.strip() in extract_valid(page, URL, content_type=header).text
+    assert russian.strip() not in extract_valid(page, URL).text
