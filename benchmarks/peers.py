@@ -29,7 +29,7 @@ from typing import Any
 import trafilatura
 from lxml import html as lxml_html
 
-from extractors import ExtractionError, Record, extract
+from healthcrawl.extractors import ExtractionError, Record, extract
 
 SYSTEMS = ("ours", "bare", "precision", "resiliparse", "readability")
 """Every system, in table order."""

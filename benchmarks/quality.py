@@ -60,8 +60,8 @@ from typing import Any
 import trafilatura
 from lxml import etree
 
-import extractors
-from extractors import ExtractionError, ListingPageError, Record
+import healthcrawl.extractors as extractors
+from healthcrawl.extractors import ExtractionError, ListingPageError, Record
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

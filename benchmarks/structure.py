@@ -28,7 +28,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from benchmarks.matching import normalize
-from extractors import Record
+from healthcrawl.extractors import Record
 
 _REFERENCE_NAME = re.compile(
     r"(?:references|sources|citations|bibliography|works cited|literature cited|notes|footnotes)"

@@ -65,7 +65,7 @@ from typing import Any
 
 import trafilatura
 
-from extractors import ExtractionError, extract
+from healthcrawl.extractors import ExtractionError, extract
 
 if __package__ in (None, ""):  # run as a script: make the benchmarks package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -240,7 +240,7 @@ def extract_rows(rounds: list, counts: dict[str, int]) -> tuple[list[Row], dict[
 
 def cli_command(inputs: list[Path], output: Path) -> list[str]:
     script = Path(sys.executable).with_name("healthcrawl")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "output.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "healthcrawl.output.cli"]
     return [*command, "extract", *map(str, inputs), "-O", str(output), "--jobs", str(CORES)]
 
 
@@ -324,7 +324,7 @@ def run_crawl(base_url: str, workers: str | None) -> dict[str, Any]:
 
 
 def crawl_rows(shared: Path, pairs: int) -> tuple[list[Row], list]:
-    from sample_site.serve import running_server
+    from healthcrawl.sample_site.serve import running_server
 
     runs: list[dict[str, dict[str, Any]]] = []
     print(f"4 scrapy crawl gard, {CRAWL_SETTINGS}:")

@@ -16,8 +16,8 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
-from extractors import DEFAULT_MAX_BYTES, ExtractionError
-from extractors.profiles import BY_KEY
+from healthcrawl.extractors import DEFAULT_MAX_BYTES, ExtractionError
+from healthcrawl.extractors.profiles import BY_KEY
 
 from .validate import RecordInvalid, validated_record
 from .writer import JsonlWriter

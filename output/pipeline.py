@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
-from extractors import ExtractionError
+from healthcrawl.extractors import ExtractionError
 
 from .page import FetchedPage
 from .validate import RecordInvalid, validated_record

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
-from extractors import extract
+from healthcrawl.extractors import extract
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -34,7 +34,9 @@ class RecordInvalid(ValueError):
 @cache
 def schema() -> dict[str, Any]:
     """The record schema, version 1."""
-    return json.loads(files("output").joinpath("schema/record.v1.json").read_text("utf-8"))
+    return json.loads(
+        files("healthcrawl.output").joinpath("schema/record.v1.json").read_text("utf-8")
+    )
 
 
 @cache

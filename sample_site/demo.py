@@ -1,6 +1,6 @@
 """The main job, offline: crawl the bundled sample site with the real spiders.
 
-    python -m sample_site.demo
+    python -m healthcrawl.sample_site.demo
 
 Starts sample_site/serve.py on 127.0.0.1, runs `scrapy crawl` for the mayoclinic, gard and
 sitemap (MedlinePlus-like) spiders against it, stops the server, and prints where each JSONL
@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from output.writer import read_values
-from spiders.extensions import summary_line
+from healthcrawl.output.writer import read_values
+from healthcrawl.spiders.extensions import summary_line
 
 from .serve import running_server
 

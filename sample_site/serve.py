@@ -6,7 +6,7 @@ real download stack. The server only ever binds an IPv4 loopback address.
 
 Usage::
 
-    python -m sample_site.serve [--root DIR] [--gard-corpus DIR]
+    python -m healthcrawl.sample_site.serve [--root DIR] [--gard-corpus DIR]
                                 [--port 0] [--host 127.0.0.1] [--quiet]
 
 It prints one line, ``http://127.0.0.1:PORT``, then serves until SIGTERM or
@@ -564,8 +564,8 @@ def running_server(
     quiet: bool = True,
     startup_timeout: float = 30.0,
 ) -> Iterator[str]:
-    """Run `python -m sample_site.serve` in a subprocess and yield its base URL."""
-    command = [sys.executable, "-m", "sample_site.serve", "--port", str(port)]
+    """Run `python -m healthcrawl.sample_site.serve` in a subprocess and yield its base URL."""
+    command = [sys.executable, "-m", "healthcrawl.sample_site.serve", "--port", str(port)]
     if root is not None:
         command += ["--root", str(Path(root).resolve())]
     if gard_corpus is not None:
@@ -609,7 +609,7 @@ def stop_process(process: subprocess.Popen[str], timeout: float = 10.0) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line described in the module docstring."""
     parser = argparse.ArgumentParser(
-        prog="python -m sample_site.serve",
+        prog="python -m healthcrawl.sample_site.serve",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

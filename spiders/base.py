@@ -21,8 +21,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from extractors.profiles import BY_KEY
-from output.page import FetchedPage
+from healthcrawl.extractors.profiles import BY_KEY
+from healthcrawl.output.page import FetchedPage
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 
-from output.pipeline import output_path
-from output.writer import read_values
+from healthcrawl.output.pipeline import output_path
+from healthcrawl.output.writer import read_values
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ Own settings (HEALTHCRAWL_*) are documented where they are read; see the README.
 from importlib.metadata import PackageNotFoundError, version
 
 BOT_NAME = "healthcrawl"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["healthcrawl.spiders"]
+NEWSPIDER_MODULE = "healthcrawl.spiders"
 
 try:
     _VERSION = version("healthcrawl")
@@ -46,13 +46,13 @@ REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "spiders.middlewares.RobotsTxtMiddleware": 100,
+    "healthcrawl.spiders.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "healthcrawl.spiders.middlewares.BackoffRetryMiddleware": 550,
 }
-DUPEFILTER_CLASS = "spiders.dupefilter.ResumableDupeFilter"
-ITEM_PIPELINES = {"output.pipeline.RecordPipeline": 300}
-EXTENSIONS = {"spiders.extensions.CrawlProgress": 500}
+DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
+ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
+EXTENSIONS = {"healthcrawl.spiders.extensions.CrawlProgress": 500}
 HEALTHCRAWL_PROGRESS_INTERVAL = 60.0
 """Seconds between progress lines (pages/min, records, queue) in the log."""
 HEALTHCRAWL_STATS_FILE = None

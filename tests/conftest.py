@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from extractors import Record, extract
-from output.validate import validate
+from healthcrawl.extractors import Record, extract
+from healthcrawl.output.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from extractors import ListingPageError
+from healthcrawl.extractors import ListingPageError
 from tests.conftest import SHARED, extract_valid, shared_path
 
 GOLD_FILE = SHARED / "pages" / "gold.jsonl"

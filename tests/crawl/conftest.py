@@ -18,8 +18,8 @@ from typing import Any
 import jsonlines
 import pytest
 
-from output.validate import validate
-from sample_site.serve import running_server
+from healthcrawl.output.validate import validate
+from healthcrawl.sample_site.serve import running_server
 from tests.conftest import REPO, shared_path
 
 FAST = {

@@ -33,8 +33,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors import ExtractionError, extract
-from output.validate import validate
+from healthcrawl.extractors import ExtractionError, extract
+from healthcrawl.output.validate import validate
 from tests.conftest import SHARED
 
 EXAMPLES = int(os.environ.get("HEALTHCRAWL_FUZZ_EXAMPLES", "1000"))

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from extractors import ExtractionError, extract
-from output.validate import schema, validate
+from healthcrawl.extractors import ExtractionError, extract
+from healthcrawl.output.validate import schema, validate
 
 GOLDEN = Path(__file__).parent
 CASES = sorted(p.name.removesuffix(".meta.json") for p in GOLDEN.glob("*.meta.json"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import Record
-from extractors.record import Bullet, Reference
+from healthcrawl.extractors import Record
+from healthcrawl.extractors.record import Bullet, Reference
 from tests.conftest import extract_valid
 
 PAGE = Path(__file__).parent / "mayoclinic-2013-als-causes.html"

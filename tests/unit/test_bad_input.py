@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from extractors import (
+from healthcrawl.extractors import (
     EncodingError,
     NoMainContentError,
     NotHTMLError,

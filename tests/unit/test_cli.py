@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from output.cli import main
-from output.validate import validate
+from healthcrawl.output.cli import main
+from healthcrawl.output.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "output.cli", "extract"]
+CLI = [sys.executable, "-m", "healthcrawl.output.cli", "extract"]
 URL = "https://example.org/health/fever"
 TORN_WARNING = "{}: dropped a torn last line ({} bytes) left by an interrupted run"
 
@@ -240,7 +240,7 @@ def test_output_appends_and_repairs_torn_last_line(
     whole = out.read_text("utf-8")
     torn = '{"id":"0123456789abcdef","title":"Killed mid-wri'
     out.write_text(whole + torn, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="output.writer"):
+    with caplog.at_level(logging.WARNING, logger="healthcrawl.output.writer"):
         assert main(["extract", str(new), "-o", str(out)]) == 0
     text = out.read_text("utf-8")
     assert text.startswith(whole)
@@ -248,7 +248,7 @@ def test_output_appends_and_repairs_torn_last_line(
     assert text.count("\n") == 2
     assert [r["title"] for r in _records(text)] == ["Asthma", "Bronchitis"]
     assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("output.writer", "WARNING", TORN_WARNING.format(out, len(torn)))
+        ("healthcrawl.output.writer", "WARNING", TORN_WARNING.format(out, len(torn)))
     ]
     assert capsys.readouterr() == ("", "")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import RULES, ListingPageError, extract
+from healthcrawl.extractors import RULES, ListingPageError, extract
 from tests.conftest import extract_valid
 
 URL = "https://example.org/health/als"
@@ -55,7 +55,7 @@ def test_content_column_named_like_boilerplate_is_kept(column: str) -> None:
 
 def test_without_the_prose_guard_the_column_is_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard is what keeps it: without it the named rule removes the column."""
-    from extractors import boilerplate
+    from healthcrawl.extractors import boilerplate
 
     monkeypatch.setattr(boilerplate, "_MAX_PROSE_SHARE", 1.0)
     body = f"{SIDEBAR}<section class='col-print-7'><h1>ALS</h1>{PARAGRAPHS}</section>{FOOTER}"

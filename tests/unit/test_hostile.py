@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from extractors.bullets import split_term
-from extractors.parse import decode_html, parse_html, sanitise_text
-from extractors.record import Reference
-from extractors.references import _clean, parse_reference, parse_references
+from healthcrawl.extractors.bullets import split_term
+from healthcrawl.extractors.parse import decode_html, parse_html, sanitise_text
+from healthcrawl.extractors.record import Reference
+from healthcrawl.extractors.references import _clean, parse_reference, parse_references
 from tests.conftest import extract_valid
 
 URL = "https://example.org/health/fever"

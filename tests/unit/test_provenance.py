@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import extractors
-from extractors import Record
+import healthcrawl.extractors as extractors
+from healthcrawl.extractors import Record
 from tests.conftest import extract_valid
 
 URL = "https://example.org/health/fever?ref=home"

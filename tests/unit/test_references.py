@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.record import Reference
-from extractors.references import parse_reference
+from healthcrawl.extractors.record import Reference
+from healthcrawl.extractors.references import parse_reference
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED = SHARED / "seed" / "mayoclinic_als_causes_2013.txt"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_site.serve import parse_args, running_server, start_server
+from healthcrawl.sample_site.serve import parse_args, running_server, start_server
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GARD_CORPUS = SHARED / "corpus" / "rarediseases"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from extractors.dates import parse_date
-from extractors.parse import parse_html
-from extractors.profiles import detect_profile
-from extractors.record import Block, Bullet, ListItem
-from extractors.text import is_boilerplate_line, normalize_space
-from extractors.urls import canonicalize_url
+from healthcrawl.extractors.dates import parse_date
+from healthcrawl.extractors.parse import parse_html
+from healthcrawl.extractors.profiles import detect_profile
+from healthcrawl.extractors.record import Block, Bullet, ListItem
+from healthcrawl.extractors.text import is_boilerplate_line, normalize_space
+from healthcrawl.extractors.urls import canonicalize_url
 from tests.conftest import extract_valid
 
 REPO = Path(__file__).resolve().parents[2]
@@ -310,7 +310,7 @@ def test_no_extractor_module_imports_scrapy() -> None:
 
 def test_importing_extractors_loads_no_scrapy() -> None:
     code = (
-        "import sys, extractors\n"
+        "import sys\nimport healthcrawl.extractors as extractors\n"
         "extractors.extract(sys.argv[1], 'https://example.org/fever')\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'scrapy')\n"
         "assert not loaded, loaded\n"

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from extractors import extract
-from extractors.profiles import BY_KEY
-from extractors.record import (
+from healthcrawl.extractors import extract
+from healthcrawl.extractors.profiles import BY_KEY
+from healthcrawl.extractors.record import (
     Block,
     Bullet,
     ExtractorInfo,
@@ -23,7 +23,7 @@ from extractors.record import (
     Reference,
     Section,
 )
-from output.validate import RecordInvalid, schema, validate
+from healthcrawl.output.validate import RecordInvalid, schema, validate
 
 URL = "https://example.org/health/fever"
 PAGE = (

@@ -14,8 +14,14 @@ from typing import Any
 
 import pytest
 
-from output.writer import DEFAULT_FSYNC_EVERY, JsonlWriter, read_values, repair_torn_tail
+from healthcrawl.output.writer import (
+    DEFAULT_FSYNC_EVERY,
+    JsonlWriter,
+    read_values,
+    repair_torn_tail,
+)
 
+WRITER = "healthcrawl.output.writer"
 TORN_IN_CHARACTER = b'{"id":"a"}\n{"id":"b","title":"Fi' + "è".encode()[:1]
 """A whole line, then a line cut between the two bytes of "è"."""
 TORN_WARNING = "{}: dropped a torn last line ({} bytes) left by an interrupted run"
@@ -108,7 +114,7 @@ def test_open_repairs_torn_tail_before_appending(
     with JsonlWriter(path) as writer:
         writer.write({"id": "c"})
     assert path.read_bytes() == b'{"id":"a"}\n{"id":"c"}\n'
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, 13))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, 13))]
 
 
 def test_repair_missing_file_is_a_no_op(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -144,7 +150,7 @@ def test_repair_only_partial_line_truncates_to_zero(
     path.write_bytes(b'{"id":"a","ti')
     repair_torn_tail(path)
     assert path.read_bytes() == b""
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, 13))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, 13))]
 
 
 def test_repair_counts_bytes_not_characters(
@@ -154,7 +160,7 @@ def test_repair_counts_bytes_not_characters(
     path.write_bytes('{"id":"a"}\n{"t":"é'.encode())
     repair_torn_tail(path)
     assert path.read_bytes() == b'{"id":"a"}\n'
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, 8))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, 8))]
 
 
 # Lengths around the 64 KiB search chunk: the newline sits in the same, or an earlier, chunk.
@@ -167,7 +173,7 @@ def test_repair_long_partial_line_after_whole_lines(
     path.write_bytes(whole + b"x" * partial)
     repair_torn_tail(path)
     assert path.read_bytes() == whole
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, partial))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, partial))]
 
 
 @pytest.mark.parametrize("partial", [65_536, 65_537, 200_000])
@@ -179,7 +185,7 @@ def test_repair_long_partial_line_alone_truncates_to_zero(
     repair_torn_tail(path)
     assert path.read_bytes() == b""
     size = partial + 9
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, size))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, size))]
 
 
 def test_repair_is_idempotent(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -337,7 +343,7 @@ def test_torn_line_left_by_a_dead_peer_is_dropped_before_the_next_write(
             peer.write(b'{"id":"peer","te')
         writer.write({"id": "b"})
     assert path.read_bytes() == b'{"id":"a"}\n{"id":"b"}\n'
-    assert _warnings(caplog) == [("output.writer", "WARNING", TORN_WARNING.format(path, 16))]
+    assert _warnings(caplog) == [(WRITER, "WARNING", TORN_WARNING.format(path, 16))]
 
 
 def _count_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
