@@ -101,6 +101,14 @@ def extract(
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(sorted(BY_KEY))}")
     rules = enabled_rules(disable)
     text = decode_html(html, url, max_bytes, content_type=content_type)
+    # One tree, edited in place by the stages below, in this order (copying it per stage would
+    # cost every page a deep copy; only the safety net parses afresh):
+    # 1. references and provenance are read first, from the page as published: pruning removes
+    #    footers and bylines that hold them;
+    # 2. the reference lists are detached next, so their text neither counts as prose nor ends up
+    #    in the body, and provenance's own elements are handed to pruning to drop;
+    # 3. prose is measured before pruning, as the yardstick of what pruning and trafilatura lose;
+    # 4. pruning, then the listing check on what is left, then trafilatura on the pruned tree.
     tree = parse_html(text, url)
     site = BY_KEY[profile] if profile else detect_profile(url, tree)
     references = find_references(tree, site)
@@ -135,7 +143,7 @@ def extract(
     if structure is None or len(structure.text) < MIN_TEXT_CHARS:
         raise NoMainContentError(url, "no main content left after boilerplate removal")
     return Record(
-        id=_record_id(canonicalize_url(provenance.canonical_url or url), structure.text),
+        id=_record_id(canonicalize_url(provenance.canonical_url or url), title, structure.text),
         url=url,
         canonical_url=provenance.canonical_url,
         source=site.key,
@@ -155,8 +163,10 @@ def extract(
     )
 
 
-def _record_id(canonical_url: str | None, text: str) -> str:
-    key = canonical_url if canonical_url else " ".join(text.split())
+def _record_id(canonical_url: str | None, title: str | None, text: str) -> str:
+    """The canonical URL's hash (the caller passes the page URL when there is no canonical);
+    without a URL, the title's and text's: a site's stub pages share their text, not titles."""
+    key = canonical_url or " ".join(f"{title or ''}\n{text}".split())
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

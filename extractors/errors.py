@@ -1,50 +1,94 @@
-"""Why a page gives no record. Each message names the input (its URL, or "<input>")."""
+"""Why a page gives no record: each reason is declared once, here, as a class.
+
+A `Skip` subclass that sets `reason` registers it: its name is the stat key
+(`healthcrawl/skipped/<reason>` in a crawl), the CLI's stderr lines and the README's table read
+the class, and its docstring's first line is the reason's meaning. Adding a reason is adding a
+class. Messages name the input (its URL or path, or "<input>").
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
 
-class ExtractionError(ValueError):
-    """Base: the page cannot become a record. `reason` is a short stat-friendly key."""
+REASONS: dict[str, type[Skip]] = {}
+"""Every declared skip reason, in declaration order: reason name -> its class."""
 
-    reason = "extractor_error"
+
+class Skip(Exception):
+    """Base of every reason a page gives no record."""
+
+    reason: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        reason = cls.__dict__.get("reason")
+        if reason is not None:
+            if reason in REASONS:
+                raise TypeError(f"skip reason {reason!r} is declared twice")
+            REASONS[reason] = cls
 
     def __init__(self, source: str | None, detail: str) -> None:
         self.source = source or "<input>"
         self.detail = detail
         super().__init__(f"{self.source}: {detail}")
 
+    def __reduce__(self) -> tuple[type[Skip], tuple[str, str]]:
+        # Crosses process boundaries (worker pools) with its two arguments, not the message.
+        return type(self), (self.source, self.detail)
+
+    @classmethod
+    def meaning(cls) -> str:
+        """The first line of the class's docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+
+class ExtractionError(Skip, ValueError):
+    """Base: the page cannot become a record."""
+
 
 class NotHTMLError(ExtractionError):
-    """Raised for empty bodies and binary content (images, PDFs, archives)."""
+    """Not an HTML page: an empty body, binary content, or a non-HTML Content-Type."""
 
     reason = "not_html"
 
 
 class EncodingError(ExtractionError):
-    """Raised when no charset decodes the bytes into plausible text."""
+    """No charset decodes the bytes into plausible text."""
 
     reason = "encoding"
 
 
 class PageTooLargeError(ExtractionError):
-    """Raised above the configured byte size, before any parsing."""
+    """Larger than the size limit (the download's or the extractor's), refused unparsed."""
 
     reason = "too_large"
 
 
 class PageTooDeepError(ExtractionError):
-    """Raised when nesting exceeds the parser's depth limit, which would silently truncate."""
+    """Nested past the parser's depth limit, which would silently truncate the page."""
 
     reason = "too_deep"
 
 
 class NoMainContentError(ExtractionError):
-    """Raised when nothing is left after boilerplate removal."""
+    """Nothing but boilerplate: no main text is left after boilerplate removal."""
 
     reason = "no_main_content"
 
 
 class ListingPageError(ExtractionError):
-    """Raised for index and A-Z pages: mostly links, not an article."""
+    """An index or A-Z page: mostly links, not an article."""
 
     reason = "listing_page"
+
+
+class HttpStatusError(ExtractionError):
+    """The server answered with an HTTP error status (4xx, 5xx), after any retries."""
+
+    reason = "http_error"
+
+
+class InvalidRecordError(ExtractionError):
+    """The extracted record breaks the schema (a bug: please report the page)."""
+
+    reason = "invalid_record"

@@ -58,6 +58,8 @@ _HEADER_CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"\s*)?([^\s";]+)""", re.IG
 _UNUSABLE = {"replacement", "x-user-defined"}
 """WHATWG labels that name no text encoding of a page: treated as unknown."""
 _META_UTF16 = {"utf-16be", "utf-16le"}
+_UTF16_CODECS = {"utf-16-le", "utf-16-be"}
+_UTF16_SNIFF_BYTES = 512
 """A meta label can only be read by an ASCII-compatible decoding, so WHATWG reads it as UTF-8."""
 _PYTHON_CODECS = {"shift_jis": "cp932", "euc-kr": "cp949", "big5": "big5hkscs", "gbk": "gb18030"}
 """WHATWG decoders are the Windows/HKSCS supersets of these; older webencodings releases map
@@ -97,8 +99,9 @@ def decode_html(
     if isinstance(data, str):
         text = data
     else:
-        _refuse_binary(data, source)
-        text = _decode_bytes(data, source, content_type)
+        wide = _utf16_encoding(data, content_type)
+        _refuse_binary(data, source, nul_bytes_allowed=wide is not None)
+        text = _decode_bytes(data, source, content_type, wide)
     text = sanitise_text(text)
     if not text.strip():
         raise NotHTMLError(source, "empty document")
@@ -153,21 +156,44 @@ def _drop_internal_subset(text: str) -> str:
     return f"{text[: doctype.start()]}<!DOCTYPE html>{text[closed.end() :]}"
 
 
-def _refuse_binary(data: bytes, source: str | None) -> None:
+def _utf16_encoding(data: bytes, content_type: str | None) -> str | None:
+    """UTF-16 without a BOM: named by the header's charset (unless the bytes hold no NUL, which
+    contradicts it), or recognised as markup whose every ASCII character has a NUL byte beside
+    it (such text would otherwise look binary)."""
+    head = data[:_UTF16_SNIFF_BYTES]
+    header = _HEADER_CHARSET.search(content_type) if content_type else None
+    codec = _codec(header[1], meta=False) if header else None
+    if codec in _UTF16_CODECS and 0 in head:
+        return codec
+    for text, nuls, codec in (
+        (head[0::2], head[1::2], "utf-16-le"),
+        (head[1::2], head[0::2], "utf-16-be"),
+    ):
+        if len(nuls) >= 8 and nuls.count(0) >= 0.9 * len(nuls) and b"<" in text and 0 not in text:
+            return codec
+    return None
+
+
+def _refuse_binary(data: bytes, source: str | None, *, nul_bytes_allowed: bool) -> None:
     if not data.strip():
         raise NotHTMLError(source, "empty document")
     for magic, name in _BINARY_MAGIC.items():
         if data.startswith(magic):
             raise NotHTMLError(source, f"content is {name}, not HTML")
     head = data[:4096]
-    if b"\x00" in head and not any(data.startswith(bom) for bom, _ in _BOMS):
+    bom = any(data.startswith(bom) for bom, _ in _BOMS)
+    if b"\x00" in head and not (bom or nul_bytes_allowed):
         raise NotHTMLError(source, "content is binary (NUL bytes), not HTML")
 
 
-def _decode_bytes(data: bytes, source: str | None, content_type: str | None) -> str:
+def _decode_bytes(
+    data: bytes, source: str | None, content_type: str | None, utf16: str | None
+) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _checked(data[len(bom) :].decode(encoding, errors="replace"), encoding, source)
+    if utf16:
+        return _checked(data.decode(utf16, errors="replace"), utf16, source)
     for encoding in _declared(data, content_type):
         try:
             text = data.decode(encoding)

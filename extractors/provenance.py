@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -120,7 +120,10 @@ def _canonical(tree: etree._Element, url: str | None) -> str | None:
     )(tree)
     if not hrefs or not hrefs[0].strip():
         return None
-    return urljoin(url or "", hrefs[0].strip())
+    absolute = urljoin(url or "", hrefs[0].strip())
+    parts = urlsplit(absolute)
+    # A relative href on a page whose URL is unknown cannot be made absolute: no canonical URL.
+    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _language(tree: etree._Element) -> str | None:

@@ -1,45 +1,45 @@
-"""`healthcrawl extract`: saved HTML files in, one validated JSONL record per page out.
+"""`healthcrawl extract`: saved pages in, one validated record per page out.
 
-Exit status: 0 when every page gave a record, 1 when some did not (one stderr line each:
-the path and the reason), 2 on a usage error.
+Pages come from files, directories, stdin (-), gzipped or not (healthcrawl.inputs); records go
+to stdout or the file -o (append) / -O (replace) names, in the format its suffix says
+(healthcrawl.output.sinks). Appending skips records already written: the ledger beside the
+output remembers their ids.
+
+Exit status: 0 when every page gave a record, 1 when some did not (one stderr line each: the
+path, the skip reason and why) or when the inputs hold no page, 2 on a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
-from healthcrawl.extractors import DEFAULT_MAX_BYTES, ExtractionError
+from healthcrawl.core import process
+from healthcrawl.extractors import DEFAULT_MAX_BYTES
+from healthcrawl.extractors.errors import Skip
 from healthcrawl.extractors.profiles import BY_KEY
+from healthcrawl.inputs import STDIN, Entry, UrlMapError, entries, expand, read_url_map
+from healthcrawl.workers import exit_with_parent
 
-from .validate import RecordInvalid, validated_record
-from .writer import JsonlWriter
+from .ledger import Ledger, ledger_path
+from .sinks import STDOUT, UnknownOutputFormat, sink_for
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 _PROGRESS_MIN_PAGES = 5
-_STDIN = "-"
+_IN_FLIGHT_PER_WORKER = 4
+"""Pages read ahead per worker: enough to keep workers busy, few enough to bound memory."""
 
 
 @dataclass(frozen=True, slots=True)
-class Job:
-    path: str
-    url: str | None
+class Options:
     profile: str | None
     max_bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    path: str
-    record: dict[str, Any] | None
-    error: str | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,11 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcrawl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    ext = commands.add_parser("extract", help="extract saved HTML pages to JSONL records")
-    ext.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or - (stdin)")
+    ext = commands.add_parser("extract", help="extract saved HTML pages to records")
+    ext.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or - (stdin)")
     ext.add_argument("--url", help="the page's URL (only with a single input)")
+    ext.add_argument("--urls", metavar="MAP.tsv",
+                     help="PATH<TAB>URL lines giving saved pages their URLs; with no PATH, "
+                          "its pages are the input")  # fmt: skip
     out = ext.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", help="append records to this JSONL file (default stdout)")
+    out.add_argument("-o", "--output", help="append records to this file (default stdout)")
     out.add_argument("-O", "--overwrite-output", help="write records to this file, replacing it")
     ext.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, help="worker processes")
     ext.add_argument("--profile", choices=sorted(BY_KEY), help="force a site profile")
@@ -73,68 +76,78 @@ def _positive(value: str) -> int:
 
 
 def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    paths = list(_expand(args.paths))
+    try:
+        urls = read_url_map(args.urls) if args.urls else {}
+        target = args.overwrite_output or args.output or STDOUT
+        sink = sink_for(target)
+    except (UrlMapError, UnknownOutputFormat) as error:
+        args.usage.error(str(error))
+    if not args.paths and not urls:
+        args.usage.error("the following arguments are required: PATH (or --urls MAP.tsv)")
+    paths = list(expand(args.paths)) if args.paths else list(urls)
     if args.url and len(paths) != 1:
         args.usage.error(f"--url needs exactly one input page, got {len(paths)}")
-    if args.paths.count(_STDIN) > 1:
+    if args.paths.count(STDIN) > 1:
         args.usage.error("stdin (-) can be read only once")
-    jobs = [Job(p, args.url, args.profile, args.max_bytes) for p in paths]
-    target = args.overwrite_output or args.output
-    if args.overwrite_output and target != _STDIN:
+    if not paths:
+        print(f"healthcrawl extract: no pages in {' '.join(args.paths)}", file=sys.stderr)
+        return 1
+    if args.url:
+        urls = {STDIN if paths[0] == STDIN else str(Path(paths[0]).resolve()): args.url}
+    ledger = Ledger(None if target == STDOUT else ledger_path(Path(target)))
+    if args.overwrite_output and target != STDOUT:
         Path(target).unlink(missing_ok=True)
-    failed = 0
-    writer = JsonlWriter(target or "-")
-    with writer, _progress(len(jobs)) as tick:
-        for outcome in _outcomes(jobs, args.jobs):
+        ledger_path(Path(target)).unlink(missing_ok=True)
+    options = Options(args.profile, args.max_bytes)
+    failed = duplicates = 0
+    with sink, ledger, _progress(len(paths)) as tick:
+        ledger.adopt(sink.existing())
+        for label, outcome in _outcomes(entries(paths, urls), min(args.jobs, len(paths)), options):
             tick()
-            if outcome.record is None:
+            if isinstance(outcome, Skip):
                 failed += 1
-                print(f"{outcome.path}: {outcome.error}", file=sys.stderr)
+                print(f"{label}: {outcome.reason}: {outcome.detail}", file=sys.stderr)
+            elif outcome["id"] in ledger:
+                duplicates += 1
             else:
-                writer.write(outcome.record)
+                sink.write(outcome)
+                ledger.add(outcome["id"], outcome["url"])
+    if duplicates:
+        where = "stdout" if target == STDOUT else target
+        records = "record" if duplicates == 1 else "records"
+        print(f"healthcrawl extract: {duplicates} {records} already in {where}, not written again",
+              file=sys.stderr)  # fmt: skip
     return 1 if failed else 0
 
 
-def _expand(paths: Sequence[str]) -> Iterator[str]:
-    """Files as given, directories recursively (sorted), so output order is reproducible."""
-    for path in paths:
-        folder = Path(path)
-        if path != _STDIN and folder.is_dir():
-            found = (p for p in folder.rglob("*") if p.is_file() and _is_html_name(p.name))
-            yield from sorted(str(p) for p in found)
-        else:
-            yield path
-
-
-def _is_html_name(name: str) -> bool:
-    return name.lower().endswith(HTML_SUFFIXES)
-
-
-def _outcomes(jobs: list[Job], processes: int) -> Iterator[Outcome]:
-    """Results in input order; stdin is read here, since workers do not share it."""
-    if processes == 1 or len(jobs) <= 1 or any(job.path == _STDIN for job in jobs):
-        yield from map(extract_job, jobs)
+def _outcomes(
+    pages: Iterable[Entry], processes: int, options: Options
+) -> Iterator[tuple[str, dict[str, Any] | Skip]]:
+    """Results in input order. Pages are read here, a bounded number ahead of the workers."""
+    if processes <= 1:
+        for entry in pages:
+            yield entry.label, extract_entry(entry, options)
         return
-    with Pool(min(processes, len(jobs))) as pool:
-        yield from pool.imap(extract_job, jobs, chunksize=4)
+    with ProcessPoolExecutor(processes, initializer=exit_with_parent) as pool:
+        pending: deque = deque()
+        for entry in pages:
+            pending.append((entry.label, pool.submit(extract_entry, entry, options)))
+            if len(pending) >= processes * _IN_FLIGHT_PER_WORKER:
+                label, future = pending.popleft()
+                yield label, future.result()
+        for label, future in pending:
+            yield label, future.result()
 
 
-def extract_job(job: Job) -> Outcome:
-    """Read, extract and validate one page; every failure becomes a reason, never a crash."""
+def extract_entry(entry: Entry, options: Options) -> dict[str, Any] | Skip:
+    """Worker side: the page's record, or why there is none; never raises a Skip."""
+    if entry.page is None:
+        assert entry.failure is not None
+        return entry.failure
     try:
-        data = validated_record(
-            _read(job.path), job.url, job.path, profile=job.profile, max_bytes=job.max_bytes
-        )
-    except (ExtractionError, RecordInvalid, OSError, EOFError, gzip.BadGzipFile) as error:
-        return Outcome(job.path, None, f"{type(error).__name__}: {error}")
-    return Outcome(job.path, data, None)
-
-
-def _read(path: str) -> bytes:
-    if path == _STDIN:
-        return sys.stdin.buffer.read()
-    data = Path(path).read_bytes()
-    return gzip.decompress(data) if path.lower().endswith(".gz") else data
+        return process(entry.page, profile=options.profile, max_bytes=options.max_bytes).to_dict()
+    except Skip as skip:
+        return skip
 
 
 class _progress:

@@ -1,8 +1,14 @@
-"""The Scrapy item pipeline: extract each fetched page in a process pool, validate the record,
-write it once, and drop what cannot become a record with a DropItem named after the reason.
+"""The Scrapy item pipeline: each `Page` a spider yields goes through `healthcrawl.process` in a
+process pool, and its record is written once to the sink; a page that gives no record is
+dropped and counted as healthcrawl/skipped/<reason>.
 
-Extraction runs in worker processes so the reactor keeps downloading; records are written
-in order of completion, and close_spider waits for every pending extraction.
+Extraction runs in worker processes so the reactor keeps downloading; records are written in
+order of completion, and close_spider waits for every pending extraction.
+
+Where records go: `-o PATH` (append) or `-O PATH` (replace), which this pipeline takes over from
+Scrapy's feed exports (switched off in the settings) so that there is one output file written by
+our sink; else HEALTHCRAWL_OUTPUT; else output/<spider>/<spider>-<UTC date>.jsonl. The ledger
+beside it says which records are written, for dedup and resume.
 """
 
 from __future__ import annotations
@@ -11,165 +17,150 @@ import asyncio
 import logging
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
-from healthcrawl.extractors import ExtractionError
+from healthcrawl.core import process
+from healthcrawl.extractors.errors import Skip
+from healthcrawl.page import Page
+from healthcrawl.skips import DuplicateRecord, stat_key
+from healthcrawl.workers import exit_with_parent
 
-from .page import FetchedPage
-from .validate import RecordInvalid, validated_record
-from .writer import JsonlWriter, read_values
+from .ledger import Ledger, ledger_path
+from .sinks import Sink, sink_for
 
 logger = logging.getLogger(__name__)
 _REMEMBERED_OUTPUT = "healthcrawl-output.txt"
 
 
-class Skipped(DropItem):
-    """Base of the pipeline's drops; subclasses name the reason in Scrapy's drop stats."""
-
-    reason = "skipped"
+class OutputSettingError(ValueError):
+    """The output settings or -o/-O options contradict each other or name no usable file."""
 
 
-class NotHTML(Skipped):
-    """Not an HTML page: empty, binary, or no charset decodes it."""
-
-    reason = "not_html"
-
-
-class TooLarge(Skipped):
-    """Over the size limit, or nested past the parser's depth limit."""
-
-    reason = "too_large"
+@dataclass(frozen=True, slots=True)
+class Output:
+    path: Path
+    replace: bool
+    """True for -O: the file (and its ledger) are replaced, not appended to."""
 
 
-class NoMainContent(Skipped):
-    """Nothing but boilerplate, or a listing page rather than an article."""
-
-    reason = "no_main_content"
-
-
-class Duplicate(Skipped):
-    """A record with this id (same canonical URL) is already in the output."""
-
-    reason = "duplicate"
-
-
-class ExtractorFailed(Skipped):
-    """Any other extraction failure (an invalid record, an unexpected error)."""
-
-    reason = "extractor_error"
-
-
-_DROPS: dict[str, type[Skipped]] = {
-    "not_html": NotHTML,
-    "encoding": NotHTML,
-    "too_large": TooLarge,
-    "too_deep": TooLarge,
-    "no_main_content": NoMainContent,
-    "listing_page": NoMainContent,
-}
-
-
-def output_path(settings: BaseSettings, spider_name: str) -> Path:
-    """HEALTHCRAWL_OUTPUT, else output/<spider>/<spider>-<UTC date>.jsonl; with JOBDIR the
-    first run's choice is remembered, so a resumed crawl appends to the same file."""
+def output_for(settings: BaseSettings, spider_name: str) -> Output:
+    """The crawl's one output: -o/-O (FEEDS), else HEALTHCRAWL_OUTPUT, else the dated default,
+    which with JOBDIR is remembered, so a resumed crawl appends to the same file."""
+    feeds = settings.getdict("FEEDS")
     explicit = settings.get("HEALTHCRAWL_OUTPUT")
+    if feeds:
+        if len(feeds) > 1:
+            raise OutputSettingError(f"one output file per crawl, got {len(feeds)}: {list(feeds)}")
+        if explicit:
+            raise OutputSettingError("give -o/-O or HEALTHCRAWL_OUTPUT, not both")
+        ((uri, options),) = feeds.items()
+        return Output(_local_path(str(uri)).resolve(), bool(options.get("overwrite")))
     if explicit:
-        return Path(explicit)
+        return Output(Path(explicit).resolve(), replace=False)
     jobdir = settings.get("JOBDIR")
     remembered = Path(jobdir, _REMEMBERED_OUTPUT) if jobdir else None
     if remembered and remembered.exists():
-        return Path(remembered.read_text("utf-8").strip())
+        return Output(Path(remembered.read_text("utf-8").strip()), replace=False)
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     path = Path("output", spider_name, f"{spider_name}-{today}.jsonl").resolve()
     if remembered:
         remembered.parent.mkdir(parents=True, exist_ok=True)
         remembered.write_text(str(path), "utf-8")
-    return path
+    return Output(path, replace=False)
 
 
-def extract_page(page: FetchedPage) -> dict[str, Any] | tuple[str, str]:
-    """Worker side: a validated record dict, or (reason, message). Never raises."""
-    fetched = datetime.fromisoformat(page.fetched_at.replace("Z", "+00:00"))
-    try:
-        record = validated_record(
-            page.body, page.url, page.url, fetched_at=fetched, profile=page.profile
-        )
-    except ExtractionError as error:
-        return error.reason, str(error)
-    except RecordInvalid as error:
-        return "extractor_error", str(error)
-    return record
+def _local_path(uri: str) -> Path:
+    scheme = urlsplit(uri).scheme
+    if scheme == "file":
+        return Path(urlsplit(uri).path)
+    if len(scheme) > 1:  # one letter is a Windows drive
+        raise OutputSettingError(f"{uri}: records are written to a local file, not {scheme}://")
+    return Path(uri)
+
+
+def extract_page(page: Page, profile: str | None) -> dict[str, Any]:
+    """Worker side: the page's validated record, JSON-ready. Raises a `Skip` subclass, which
+    crosses the process boundary intact."""
+    return process(page, profile=profile).to_dict()
 
 
 class RecordPipeline:
-    def __init__(self, crawler: Crawler, path: Path, workers: int) -> None:
+    def __init__(self, crawler: Crawler, output: Output, workers: int) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.path = path
+        self.output = output
         self.workers = workers
-        self.writer = JsonlWriter(path)
-        self.seen_ids: set[str] = set()
+        self.sink: Sink = sink_for(output.path)
+        self.ledger = Ledger(ledger_path(output.path))
         self.executor: Executor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.spidercls is not None
-        path = output_path(crawler.settings, crawler.spidercls.name)
+        output = output_for(crawler.settings, crawler.spidercls.name)
         workers = crawler.settings.get("HEALTHCRAWL_EXTRACT_WORKERS")
         workers = (os.cpu_count() or 1) if workers is None else int(workers)
-        return cls(crawler, path, workers)
+        return cls(crawler, output, workers)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Fail before the first request if the output cannot be written."""
+        path = self.output.path
         try:
-            self.writer.open()
+            if self.output.replace:
+                path.unlink(missing_ok=True)
+                ledger_path(path).unlink(missing_ok=True)
+            self.sink.open()
+            self.ledger.open()
         except OSError as error:
-            raise RuntimeError(
-                f"HEALTHCRAWL_OUTPUT {str(self.path)!r} is not writable: {error}"
-            ) from error
-        self.seen_ids = set(read_values(self.path, "id"))
-        if self.seen_ids:
+            raise RuntimeError(f"output {str(path)!r} is not writable: {error}") from error
+        adopted = self.ledger.adopt(self.sink.existing())
+        if len(self.ledger):
             logger.info(
-                "%s holds %d records; their pages will not be written again",
-                self.path,
-                len(self.seen_ids),
+                "%s holds %d records (%d newly entered in the ledger); their pages will not be "
+                "written again",
+                path,
+                len(self.ledger),
+                adopted,
             )
         if self.workers > 0:
             # spawn: forking a process that runs the reactor's threads is unsafe
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-        self.stats.set_value("healthcrawl/output", str(self.path))
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("spawn"), initializer=exit_with_parent
+            )
+        self.stats.set_value("healthcrawl/output", str(path))
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=True)
-        self.writer.close()
+        self.sink.close()
+        self.ledger.close()
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> dict[str, Any]:
-        if not isinstance(item, FetchedPage):
-            raise TypeError(f"RecordPipeline expects FetchedPage items, got {type(item).__name__}")
-        if self.executor is None:
-            result = extract_page(item)
-        else:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self.executor, extract_page, item
-            )
-        if isinstance(result, tuple):
-            reason, message = result
-            drop = _DROPS.get(reason, ExtractorFailed)
-            self.stats.inc_value(f"healthcrawl/skipped/{drop.reason}")
-            raise drop(message)
-        if result["id"] in self.seen_ids:
-            self.stats.inc_value("healthcrawl/skipped/duplicate")
-            raise Duplicate(f"{item.url}: record {result['id']} already written")
-        self.seen_ids.add(result["id"])
-        self.writer.write(result)
+        if not isinstance(item, Page):
+            raise TypeError(f"RecordPipeline expects Page items, got {type(item).__name__}")
+        profile = getattr(self.crawler.spider, "profile", None)
+        try:
+            if self.executor is None:
+                record = extract_page(item, profile)
+            else:
+                loop = asyncio.get_running_loop()
+                record = await loop.run_in_executor(self.executor, extract_page, item, profile)
+            if record["id"] in self.ledger:
+                raise DuplicateRecord(item.url, f"record {record['id']} is already written")
+        except Skip as skip:
+            self.stats.inc_value(stat_key(skip))
+            raise DropItem(f"skipped ({skip.reason}) {skip}") from None
+        self.sink.write(record)
+        self.ledger.add(record["id"], record["url"])
         self.stats.inc_value("healthcrawl/records_written")
-        return result
+        return record

@@ -1,17 +1,17 @@
-"""Every record is checked against output/schema/record.v1.json before it is written.
+"""Every record is checked against the record's JSON Schema before it is written.
 
-Two validators read the same schema: fastjsonschema compiles it to Python (0.2 ms a record,
-against 3 ms for jsonschema, which was a fifth of the cost of extracting a page), and
-jsonschema, the reference implementation, explains a failure with the field's JSON pointer.
-The schema uses only keywords whose meaning draft-07 and 2020-12 share, which is what lets
-fastjsonschema (draft-07 at most) compile it; tests check that the two agree.
+The schema is `healthcrawl.schema.json_schema()`, generated from the dataclasses in
+extractors/record.py, the record's single definition (output/schema/record.v1.json is a
+committed copy for non-Python users). Two validators read it: fastjsonschema compiles it to
+Python (0.2 ms a record, against 3 ms for jsonschema, which was a fifth of the cost of
+extracting a page), and jsonschema, the reference implementation, explains a failure with the
+field's JSON pointer. The schema uses only keywords whose meaning draft-07 and 2020-12 share,
+which is what lets fastjsonschema (draft-07 at most) compile it; tests check that they agree.
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
@@ -31,12 +31,13 @@ class RecordInvalid(ValueError):
         super().__init__(f"{where}{pointer}: {message}")
 
 
-@cache
 def schema() -> dict[str, Any]:
-    """The record schema, version 1."""
-    return json.loads(
-        files("healthcrawl.output").joinpath("schema/record.v1.json").read_text("utf-8")
-    )
+    """The record's JSON Schema, generated from its dataclasses. Imported here: `import
+    healthcrawl` loads this module, and `python -m healthcrawl.schema` warns when the package
+    import has already loaded the module it runs."""
+    from healthcrawl.schema import json_schema
+
+    return json_schema()
 
 
 @cache

@@ -95,6 +95,14 @@ class JsonlWriter:
                 self._sync()
         self.written += 1
 
+    def existing(self) -> Iterator[tuple[str, str | None]]:
+        """(id, url) of every record the file already holds, for the ledger to adopt."""
+        if self._fd is None:
+            return
+        for record in read_records(self.path):
+            if isinstance(record.get("id"), str):
+                yield record["id"], record.get("url")
+
     def close(self) -> None:
         self._open = False
         if self._fd is not None:
@@ -177,12 +185,15 @@ def read_values(path: Path, key: str) -> list[str]:
     end in a newline count, exactly as repair_torn_tail keeps them (a torn line may end inside
     a multi-byte character, so lines are split as bytes); a line that does not parse or a
     record without the key is passed over."""
+    return [record[key] for record in read_records(path) if isinstance(record.get(key), str)]
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every whole record (a JSON object on a line that ends in a newline) of a JSONL file."""
     if not path.exists():
-        return []
+        return
     with path.open("rb") as handle:
         whole = (line for line in handle if line.endswith(b"\n"))
-        return [
-            record[key]
-            for record in jsonlines.Reader(whole).iter(skip_invalid=True, skip_empty=True)
-            if isinstance(record, dict) and isinstance(record.get(key), str)
-        ]
+        for record in jsonlines.Reader(whole).iter(skip_invalid=True, skip_empty=True):
+            if isinstance(record, dict):
+                yield record

@@ -33,6 +33,8 @@ Misbehaviour routes:
     /_test/png-as-html               a real PNG labelled text/html
     /_test/bad-charset               cp1252 bytes declared as utf-8
     /_test/variants[/][?anything]    one article with a canonical link
+    /_test/headers                   an article listing the request's headers,
+                                     one "Name: value" paragraph each
     /_test/count                     JSON {path: hits} of all other requests
     /_test/reset-count               clears those hits
 
@@ -120,6 +122,7 @@ class Request:
     server: SampleServer
     path: str
     query: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 ARTICLE_TEXT = (
@@ -394,6 +397,20 @@ def route_variants(req: Request, m: re.Match[str]) -> Reply:
     return Reply(200, body.encode())
 
 
+def route_headers(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/headers: what the client sent (User-Agent...), readable in its record."""
+    lines = "".join(
+        f"<p>{html.escape(name)}: {html.escape(value)}</p>\n"
+        for name, value in sorted(req.headers.items())
+    )
+    body = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Request headers</title></head>\n<body><article><h1>Request headers</h1>\n"
+        f"{lines}{ARTICLE_TEXT}</article></body></html>\n"
+    )
+    return Reply(200, body.encode())
+
+
 def route_count(req: Request, m: re.Match[str]) -> Reply:
     """/_test/count and /_test/reset-count: prove what was (never) fetched."""
     with req.server.lock:
@@ -416,6 +433,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
         (r"/_test/png-as-html", route_png_as_html),
         (r"/_test/bad-charset", route_bad_charset),
         (r"/_test/variants/?", route_variants),
+        (r"/_test/headers", route_headers),
         (r"/_test/(reset-)?count", route_count),
     ]
 ]
@@ -490,7 +508,8 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.hits[target.path] += 1
         query = {key: values[0] for key, values in parse_qs(target.query).items()}
-        self.write_reply(dispatch(Request(self.server, target.path, query)), send_body)
+        request = Request(self.server, target.path, query, dict(self.headers.items()))
+        self.write_reply(dispatch(request), send_body)
 
     def write_reply(self, reply: Reply, send_body: bool) -> None:
         """Send headers with Content-Length, or chunked when the length is unknown."""

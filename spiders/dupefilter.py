@@ -3,8 +3,8 @@
 Scrapy's RFPDupeFilter writes requests.seen through an unflushed buffer and marks requests
 seen when they are scheduled, so after a killed crawl pages that were queued but never
 written are skipped forever. Here, with JOBDIR set, the seen set starts from the URLs whose
-records are already in the output file (flushed line by line); everything else is fetched
-again, and the pipeline's record-id check keeps each record written once.
+records the ledger says are written; everything else is fetched again, and the pipeline's
+record-id check keeps each record written once.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 
-from healthcrawl.output.pipeline import output_path
-from healthcrawl.output.writer import read_values
+from healthcrawl.output.ledger import Ledger, ledger_path
+from healthcrawl.output.pipeline import output_for
+from healthcrawl.output.sinks import sink_for
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +36,23 @@ class ResumableDupeFilter(RFPDupeFilter):
         jobdir = crawler.settings.get("JOBDIR")
         if jobdir and crawler.spidercls is not None:
             discard_crashed_queue(Path(jobdir))
-            path = output_path(crawler.settings, crawler.spidercls.name)
-            urls = read_values(path, "url")
-            for url in urls:
-                dupefilter.request_seen(Request(url))
-            logger.info("resuming: %d pages already written to %s", len(urls), path)
+            output = output_for(crawler.settings, crawler.spidercls.name)
+            if not output.replace:
+                urls = written_urls(output.path)
+                for url in urls:
+                    dupefilter.request_seen(Request(url))
+                logger.info("resuming: %d pages already written to %s", len(urls), output.path)
         return dupefilter
+
+
+def written_urls(output: Path) -> list[str]:
+    """URLs whose records are written: the ledger's, after it adopts what the output holds."""
+    sink = sink_for(output)
+    with Ledger(ledger_path(output)) as ledger:
+        if output.exists():
+            with sink:
+                ledger.adopt(sink.existing())
+        return ledger.urls()
 
 
 def discard_crashed_queue(jobdir: Path) -> None:

@@ -13,20 +13,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-logger = logging.getLogger(__name__)
+from healthcrawl.skips import REASONS, STAT_PREFIX
 
-SKIP_REASONS = (
-    "robots",
-    "not_html",
-    "too_large",
-    "no_main_content",
-    "http_error",
-    "download_error",
-    "duplicate",
-    "extractor_error",
-)
-"""Every reason a fetched or scheduled page gives no record; each is a stat
-healthcrawl/skipped/<reason> (robots is Scrapy's robotstxt/forbidden)."""
+logger = logging.getLogger(__name__)
 
 
 class CrawlProgress:
@@ -76,8 +65,7 @@ class CrawlProgress:
 
 def summary_line(stats: dict[str, Any], reason: str) -> str:
     """`healthcrawl summary: ...` with pages fetched, records written and skips by reason."""
-    skipped = {r: stats.get(f"healthcrawl/skipped/{r}", 0) for r in SKIP_REASONS}
-    skipped["robots"] += stats.get("robotstxt/forbidden", 0)
+    skipped = {r: stats.get(STAT_PREFIX + r, 0) for r in REASONS}
     return (
         f"healthcrawl summary: {stats.get('response_received_count', 0)} pages fetched, "
         f"{stats.get('healthcrawl/records_written', 0)} records written to "

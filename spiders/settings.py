@@ -3,20 +3,17 @@
 Own settings (HEALTHCRAWL_*) are documented where they are read; see the README.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 BOT_NAME = "healthcrawl"
 SPIDER_MODULES = ["healthcrawl.spiders"]
 NEWSPIDER_MODULE = "healthcrawl.spiders"
-
-try:
-    _VERSION = version("healthcrawl")
-except PackageNotFoundError:
-    _VERSION = "dev"
+COMMANDS_MODULE = "healthcrawl.spiders.crawl"
+"""Our `scrapy crawl`: one-line argument errors and a non-zero exit for a dead crawl."""
 
 HEALTHCRAWL_CONTACT_URL = "https://github.com/healthcrawl/healthcrawl"
-"""Where a site operator can reach whoever runs the crawl; it is part of USER_AGENT."""
-USER_AGENT = f"healthcrawl/{_VERSION} (+{HEALTHCRAWL_CONTACT_URL})"
+"""Where a site operator can reach whoever runs the crawl. The default USER_AGENT,
+healthcrawl/<version> (+<this URL>), is built from it when the crawler is configured
+(HealthSpider.update_settings), so `-s HEALTHCRAWL_CONTACT_URL=...` changes it; an explicit
+USER_AGENT wins."""
 
 # Politeness (https://docs.scrapy.org/en/latest/topics/autothrottle.html)
 ROBOTSTXT_OBEY = True
@@ -52,14 +49,19 @@ DOWNLOADER_MIDDLEWARES = {
 }
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
 ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
-EXTENSIONS = {"healthcrawl.spiders.extensions.CrawlProgress": 500}
+EXTENSIONS = {
+    "healthcrawl.spiders.extensions.CrawlProgress": 500,
+    # -o/-O name the pipeline's own output (one file, written by our sink), not a Scrapy feed.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+}
 HEALTHCRAWL_PROGRESS_INTERVAL = 60.0
 """Seconds between progress lines (pages/min, records, queue) in the log."""
 HEALTHCRAWL_STATS_FILE = None
 """If set, the final Scrapy stats are written there as JSON (for scripts and tests)."""
 
 HEALTHCRAWL_OUTPUT = None
-"""JSONL file the pipeline appends to; default output/<spider>/<spider>-<UTC date>.jsonl."""
+"""File the pipeline appends records to (like -o); default output/<spider>/<spider>-<UTC
+date>.jsonl. Its format follows its suffix (see healthcrawl.output.sinks)."""
 HEALTHCRAWL_EXTRACT_WORKERS = None
 """Processes extracting records off the reactor thread (default: number of cores);
 0 extracts in the reactor thread (slower; for comparison only)."""

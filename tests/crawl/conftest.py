@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,12 +58,13 @@ class Crawl:
 
 def crawl(
     spider: str, tmp_path: Path, *, args: dict[str, str], settings: dict[str, str] | None = None,
-    timeout: float = 120,
+    options: Sequence[str] = (), timeout: float = 120,
 ) -> Crawl:  # fmt: skip
-    """Run `scrapy crawl` to completion; every record written must validate."""
+    """Run `scrapy crawl` to completion (with extra command-line `options`, such as -o); every
+    record written must validate."""
     output = tmp_path / "out.jsonl"
     stats_file = tmp_path / "stats.json"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
     for key, value in args.items():
         command += ["-a", f"{key}={value}"]
     merged = {**FAST, "HEALTHCRAWL_OUTPUT": str(output), "HEALTHCRAWL_STATS_FILE": str(stats_file),

@@ -74,7 +74,7 @@ def test_responses_over_maxsize_are_cancelled(site_url: str, tmp_path: Path) -> 
 def test_png_served_as_html_is_not_a_record(site_url: str, tmp_path: Path) -> None:
     result = crawl_urls(tmp_path, site_url, ["/_test/png-as-html", "/_test/bad-charset"])
     assert result.skipped("not_html") == 1
-    assert result.stats["item_dropped_reasons_count/NotHTML"] == 1
+    assert result.stats["item_dropped_count"] == 1
     assert [r["url"] for r in result.records] == [f"{site_url}/_test/bad-charset"]
     assert (
         "\u201cSmart quotes\u201d aren\u2019t UTF-8 here; nor is the \u00e9 in caf\u00e9."
@@ -93,4 +93,4 @@ def test_one_page_under_several_urls_gives_one_record(site_url: str, tmp_path: P
     assert len(result.records) == 1
     assert result.records[0]["canonical_url"] == f"{site_url}/_test/variants"
     assert result.skipped("duplicate") == 3
-    assert result.stats["item_dropped_reasons_count/Duplicate"] == 3
+    assert result.stats["item_dropped_count"] == 3

@@ -100,26 +100,39 @@ def test_sitemap_spider_skips_pdf_and_disallowed_page(site_url: str, tmp_path: P
     assert all(r["source"] == "medlineplus" for r in result.records)
 
 
-def test_feed_export_with_capital_o(site_url: str, tmp_path: Path) -> None:
-    feed = tmp_path / "feed.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "gard",
-        "-a",
-        f"base_url={site_url}",
-        "-O",
-        str(feed),
-    ]
-    for key, value in {**FAST, "HEALTHCRAWL_OUTPUT": str(tmp_path / "out.jsonl")}.items():
+def _crawl_with_feed(site_url: str, folder: Path, option: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl gard -O/-o feed.jsonl` run in `folder`, outside the project folder."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "gard", "-a", f"base_url={site_url}"]
+    command += [option, "feed.jsonl", "-s", "HEALTHCRAWL_STATS_FILE=stats.json"]
+    for key, value in FAST.items():
         command += ["-s", f"{key}={value}"]
-    subprocess.run(command, cwd=REPO, capture_output=True, check=True, timeout=120)
-    assert sorted(r["id"] for r in read_records(feed)) == sorted(
-        r["id"] for r in read_records(tmp_path / "out.jsonl")
+    environment = {**os.environ, "SCRAPY_SETTINGS_MODULE": "healthcrawl.spiders.settings"}
+    return subprocess.run(
+        command, cwd=folder, env=environment, capture_output=True, text=True, timeout=120
     )
-    assert len(read_records(feed)) == 5
+
+
+def test_capital_o_writes_one_file_and_replaces_it(site_url: str, tmp_path: Path) -> None:
+    first = _crawl_with_feed(site_url, tmp_path, "-O")
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "feed.jsonl",
+        "feed.jsonl.ledger.sqlite",
+        "stats.json",
+    ]
+    assert len(read_records(tmp_path / "feed.jsonl")) == 5
+    assert f"records written to {tmp_path / 'feed.jsonl'};" in first.stderr
+    again = _crawl_with_feed(site_url, tmp_path, "-O")
+    assert again.returncode == 0, again.stderr
+    assert len(read_records(tmp_path / "feed.jsonl")) == 5
+
+
+def test_small_o_appends_without_duplicates(site_url: str, tmp_path: Path) -> None:
+    assert _crawl_with_feed(site_url, tmp_path, "-o").returncode == 0
+    second = _crawl_with_feed(site_url, tmp_path, "-o")
+    assert len(read_records(tmp_path / "feed.jsonl")) == 5
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["healthcrawl/skipped/duplicate"] == 5, second.stderr
 
 
 def test_scrapy_list() -> None:
@@ -131,37 +144,6 @@ def test_scrapy_list() -> None:
         check=True,
     )
     assert done.stdout.split() == ["gard", "mayoclinic", "pages", "sitemap"]
-
-
-@pytest.mark.parametrize(
-    ("args", "settings", "message"),
-    [
-        (
-            {"base_url": "ftp://example.org"},
-            {},
-            "-a base_url='ftp://example.org': not an absolute http:// or https:// URL",
-        ),
-        (
-            {"profile": "webmd"},
-            {},
-            "-a profile='webmd': unknown profile; "
-            "choose from gard, generic, mayoclinic, medlineplus, nhs",
-        ),
-        (
-            {},
-            {"HEALTHCRAWL_OUTPUT": "/proc/healthcrawl/out.jsonl"},
-            "HEALTHCRAWL_OUTPUT '/proc/healthcrawl/out.jsonl' is not writable",
-        ),
-    ],
-)
-def test_bad_arguments_stop_before_the_first_request(
-    site_url: str, tmp_path: Path, args: dict[str, str], settings: dict[str, str], message: str
-) -> None:
-    result = crawl("gard", tmp_path, args={"base_url": site_url, **args}, settings=settings)
-    assert result.returncode == 1
-    assert message in result.log
-    assert "Crawled (" not in result.log
-    assert result.records == []
 
 
 def test_killed_crawl_resumes_with_every_page_written_once(site_url: str, tmp_path: Path) -> None:

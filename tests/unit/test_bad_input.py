@@ -87,6 +87,24 @@ def test_utf16_with_bom() -> None:
     assert record.text.startswith("A fever is a temporary rise")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=UTF-16"])
+def test_utf16_without_bom_is_decoded_not_refused_as_binary(
+    codec: str, content_type: str | None
+) -> None:
+    data = ARTICLE.replace("Fever</h1>", "Fièvre</h1>").encode(codec)
+    if content_type:
+        content_type = content_type.replace(
+            "UTF-16", codec.replace("-le", "LE").replace("-be", "BE")
+        )
+    assert extract(data, URL, content_type=content_type).title == "Fièvre"
+
+
+def test_nul_bytes_that_are_not_utf16_text_are_still_binary() -> None:
+    with pytest.raises(NotHTMLError, match=rf"^{URL}: content is binary \(NUL bytes\), not HTML$"):
+        extract(b"<html>\x00\x01\x02\x03" * 100, URL)
+
+
 def test_bom_contradicted_by_bytes() -> None:
     data = b"\xef\xbb\xbf" + ARTICLE.encode() + b"\xff\xfe\xfa" * 400
     with pytest.raises(EncodingError, match=rf"^{URL}: 1,200 bytes are not valid utf-8$"):

@@ -9,8 +9,10 @@ import logging
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 
 from healthcrawl.output.cli import main
 from healthcrawl.output.validate import validate
+from tests.processes import HAS_PROC, children, wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "healthcrawl.output.cli", "extract"]
@@ -103,7 +106,8 @@ def test_files_and_directories_mix_in_argument_order(tmp_path: Path) -> None:
     done = _run(str(single), str(tmp_path / "dir"), str(single))
     assert done.returncode == 0
     titles = [r["title"] for r in _records(done.stdout)]
-    assert titles == ["Sepsis", "Asthma", "Bronchitis", "Sepsis"]
+    assert titles == ["Sepsis", "Asthma", "Bronchitis"]
+    assert done.stderr == "healthcrawl extract: 1 record already in stdout, not written again\n"
 
 
 def test_stdin_dash(tmp_path: Path) -> None:
@@ -160,8 +164,8 @@ def test_failed_pages_exit_1_one_line_each_good_pages_still_written(tmp_path: Pa
     assert done.returncode == 1
     assert [r["title"] for r in _records(done.stdout)] == ["Asthma", "Bronchitis"]
     assert done.stderr.splitlines() == [
-        f"{empty}: NotHTMLError: <input>: empty document",
-        f"{missing}: FileNotFoundError: [Errno 2] No such file or directory: '{missing}'",
+        f"{empty}: not_html: empty document",
+        f"{missing}: unreadable: No such file or directory",
     ]
 
 
@@ -170,7 +174,7 @@ def test_bad_gzip_is_a_failed_page(tmp_path: Path) -> None:
     bad.write_bytes(b"<html>not gzip</html>")
     done = _run(str(bad))
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == f"{bad}: BadGzipFile: Not a gzipped file (b'<h')\n"
+    assert done.stderr == f"{bad}: unreadable: not a gzipped file (b'<htm')\n"
 
 
 def test_all_pages_failing_exits_1(tmp_path: Path) -> None:
@@ -178,13 +182,17 @@ def test_all_pages_failing_exits_1(tmp_path: Path) -> None:
     empty.write_bytes(b"   \n")
     done = _run(str(empty))
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == f"{empty}: NotHTMLError: <input>: empty document\n"
+    assert done.stderr == f"{empty}: not_html: empty document\n"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "healthcrawl extract: error: the following arguments are required: PATH"),
+        (
+            [],
+            "healthcrawl extract: error: the following arguments are required: PATH "
+            "(or --urls MAP.tsv)",
+        ),
         (
             ["--jobs", "0", "x.html"],
             "healthcrawl extract: error: argument --jobs: must be at least 1, got 0",
@@ -223,9 +231,7 @@ def test_jobs_2_output_identical_to_jobs_1(tmp_path: Path) -> None:
     parallel = _run(str(tmp_path / "dir"), "--jobs", "2")
     assert serial.returncode == parallel.returncode == 1
     assert parallel.stdout == serial.stdout
-    assert (
-        parallel.stderr == serial.stderr == f"{pages[3]}: NotHTMLError: <input>: empty document\n"
-    )
+    assert parallel.stderr == serial.stderr == f"{pages[3]}: not_html: empty document\n"
     titles = [r["title"] for r in _records(parallel.stdout)]
     assert titles == ["Topic 0", "Topic 1", "Topic 2", "Topic 4", "Topic 5"]
 
@@ -253,15 +259,34 @@ def test_output_appends_and_repairs_torn_last_line(
     assert capsys.readouterr() == ("", "")
 
 
-def test_output_appends_without_warning_when_file_is_whole(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_appending_again_writes_no_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     out = tmp_path / "out.jsonl"
-    page = _write(tmp_path / "a.html", "Asthma")
-    assert main(["extract", str(page), "-o", str(out)]) == 0
-    assert main(["extract", str(page), "-o", str(out)]) == 0
-    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma", "Asthma"]
+    pages = [str(_write(tmp_path / f"{t}.html", t)) for t in ("Asthma", "Croup")]
+    assert main(["extract", pages[0], "-o", str(out)]) == 0
+    assert main(["extract", *pages, "-o", str(out)]) == 0
+    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma", "Croup"]
+    assert capsys.readouterr().err == (
+        f"healthcrawl extract: 1 record already in {out}, not written again\n"
+    )
+    assert sorted(p.name for p in tmp_path.glob("out.*")) == [
+        "out.jsonl",
+        "out.jsonl.ledger.sqlite",
+    ]
     assert caplog.records == []
+
+
+def test_appending_to_an_output_without_its_ledger_adopts_its_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    page = str(_write(tmp_path / "a.html", "Asthma"))
+    assert main(["extract", page, "-o", str(out)]) == 0
+    (tmp_path / "out.jsonl.ledger.sqlite").unlink()
+    assert main(["extract", page, "-o", str(out)]) == 0
+    assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma"]
+    assert "1 record already in" in capsys.readouterr().err
 
 
 def test_overwrite_output_replaces_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -298,7 +323,7 @@ def test_in_process_stdout_and_stderr(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["extract", str(good), str(empty), "--jobs", "1"]) == 1
     out, err = capsys.readouterr()
     assert [r["title"] for r in _records(out)] == ["Asthma"]
-    assert err == f"{empty}: NotHTMLError: <input>: empty document\n"
+    assert err == f"{empty}: not_html: empty document\n"
 
 
 def test_in_process_usage_error_raises_system_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,9 +392,7 @@ def test_max_bytes_refuses_bigger_page(tmp_path: Path) -> None:
     size = page.stat().st_size
     done = _run(str(page), "--max-bytes", "100")
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == (
-        f"{page}: PageTooLargeError: <input>: page is {size} bytes, over the 100-byte limit\n"
-    )
+    assert done.stderr == (f"{page}: too_large: page is {size} bytes, over the 100-byte limit\n")
     assert _run(str(page), "--max-bytes", str(size)).returncode == 0
 
 
@@ -377,9 +400,7 @@ def test_max_bytes_message_names_the_url(tmp_path: Path) -> None:
     page = _write(tmp_path / "a.html", "Asthma")
     done = _run(str(page), "--max-bytes", "100", "--url", URL)
     size = page.stat().st_size
-    assert done.stderr == (
-        f"{page}: PageTooLargeError: {URL}: page is {size} bytes, over the 100-byte limit\n"
-    )
+    assert done.stderr == (f"{page}: too_large: page is {size} bytes, over the 100-byte limit\n")
 
 
 def test_installed_console_script(tmp_path: Path) -> None:
@@ -397,3 +418,86 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert (done.returncode, done.stderr) == (0, "")
     [record] = _records(done.stdout)
     assert (record["title"], record["url"]) == ("Asthma", URL)
+
+
+def test_gzip_on_stdin(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*CLI, "-", "--url", URL],
+        cwd=REPO, input=gzip.compress(_page("Croup").encode()), capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert [r["title"] for r in _records(done.stdout.decode())] == ["Croup"]
+
+
+def test_an_input_set_without_pages_warns_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a page")
+    done = _run(str(tmp_path / "empty"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"healthcrawl extract: no pages in {tmp_path / 'empty'}\n"
+
+
+def test_url_map_gives_saved_pages_their_urls(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    _write(pages / "a.html", "Asthma")
+    _write(pages / "b.html", "Bronchitis")
+    mapping = tmp_path / "urls.tsv"
+    mapping.write_text(f"# saved pages\npages/a.html\t{URL}/a\n\npages/b.html\t{URL}/b\n")
+    with_paths = _run(str(pages), "--urls", str(mapping))
+    map_only = _run("--urls", str(mapping))
+    for done in (with_paths, map_only):
+        assert (done.returncode, done.stderr) == (0, "")
+        records = _records(done.stdout)
+        assert [(r["title"], r["url"]) for r in records] == [
+            ("Asthma", f"{URL}/a"),
+            ("Bronchitis", f"{URL}/b"),
+        ]
+        assert records[0]["id"] == hashlib.sha256(f"{URL}/a".encode()).hexdigest()[:32]
+
+
+def test_url_map_line_without_a_tab_is_a_usage_error(tmp_path: Path) -> None:
+    mapping = tmp_path / "urls.tsv"
+    mapping.write_text(f"a.html\t{URL}\na.html {URL}\n")
+    done = _run("--urls", str(mapping))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"healthcrawl extract: error: {mapping} line 2: expected PATH<TAB>http(s) URL, "
+        f"got 'a.html {URL}'"
+    )
+
+
+def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path) -> None:
+    done = _run(str(_write(tmp_path / "a.html", "Asthma")), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"healthcrawl extract: error: {tmp_path / 'out.csv'}: unknown output format; "
+        "name a file ending in .jsonl"
+    )
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="reads /proc")
+def test_sigkill_leaves_no_worker_behind(tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    for n in range(400):
+        _write(folder / f"page{n}.html", f"Topic {n}")
+    out = tmp_path / "out.jsonl"
+    cli = subprocess.Popen(
+        [*CLI, str(folder), "-o", str(out), "--jobs", "2"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    kids: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and cli.poll() is None:
+            kids = children(cli.pid)
+            if len(kids) >= 2 and out.exists() and out.stat().st_size:
+                break  # workers started, and records are coming out
+            time.sleep(0.05)
+    finally:
+        cli.kill()
+        cli.wait()
+    assert len(kids) >= 2, "the CLI finished before the test could kill it"
+    left = wait_gone(set(kids), seconds=10)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert [kids[pid] for pid in left] == []

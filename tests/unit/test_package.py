@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,11 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_wheel_has_one_top_level_name(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
-        check=True,
-        capture_output=True,
-    )
+    source = tmp_path / "source"  # a copy: setuptools builds in the source tree
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info"))
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path)]
+    subprocess.run([*command, str(source)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("healthcrawl-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {"healthcrawl"}

@@ -248,6 +248,21 @@ def test_no_canonical_id_from_url() -> None:
     assert record.id == hashlib.sha256(key).hexdigest()[:32]
 
 
+def test_relative_canonical_without_a_page_url_is_dropped() -> None:
+    record = _extract(_page(head='<link rel="canonical" href="/ct2/show/NCT03746262">'), url=None)
+    assert (record.url, record.canonical_url) == (None, None)
+    key = " ".join(f"Fever\n{TEXT}".split()).encode()
+    assert record.id == hashlib.sha256(key).hexdigest()[:32]
+
+
+def test_without_a_url_pages_sharing_their_text_keep_their_own_ids() -> None:
+    """A site's stub pages ("This section is currently in development") differ in title only."""
+    pages = [_page(title=t, h1=f"<h1>{t}</h1>") for t in ("Fever", "Croup")]
+    first, second = (_extract(page, url=None) for page in pages)
+    assert first.text == second.text
+    assert first.id != second.id
+
+
 @pytest.mark.parametrize(
     ("html", "head", "language"),
     [
