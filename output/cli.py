@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="healthcrawl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add_command in COMMANDS:
+        add_command(commands)
+    return parser
+
+
+def add_extract(commands: argparse._SubParsersAction) -> None:
     ext = commands.add_parser("extract", help="extract saved HTML pages to records")
     ext.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or - (stdin)")
     ext.add_argument("--url", help="the page's URL (only with a single input)")
@@ -65,7 +71,6 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--max-bytes", type=_positive, default=DEFAULT_MAX_BYTES,
                      help="refuse pages larger than this (default %(default)s)")  # fmt: skip
     ext.set_defaults(run=_run_extract, usage=ext)
-    return parser
 
 
 def _positive(value: str) -> int:
@@ -96,7 +101,7 @@ def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         urls = {STDIN if paths[0] == STDIN else str(Path(paths[0]).resolve()): args.url}
     ledger = Ledger(None if target == STDOUT else ledger_path(Path(target)))
     if args.overwrite_output and target != STDOUT:
-        Path(target).unlink(missing_ok=True)
+        sink.clear()
         ledger_path(Path(target)).unlink(missing_ok=True)
     options = Options(args.profile, args.max_bytes)
     failed = duplicates = 0
@@ -148,6 +153,11 @@ def extract_entry(entry: Entry, options: Options) -> dict[str, Any] | Skip:
         return process(entry.page, profile=options.profile, max_bytes=options.max_bytes).to_dict()
     except Skip as skip:
         return skip
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_extract,)
+"""Each adds one subcommand, whose `run(parser, args)` returns the exit status: adding a command
+is a function (in its own module) and one entry here."""
 
 
 class _progress:

@@ -117,7 +117,7 @@ class RecordPipeline:
         path = self.output.path
         try:
             if self.output.replace:
-                path.unlink(missing_ok=True)
+                self.sink.clear()
                 ledger_path(path).unlink(missing_ok=True)
             self.sink.open()
             self.ledger.open()

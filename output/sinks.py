@@ -1,8 +1,10 @@
 """Sinks: where records go, chosen by the output path's suffix.
 
 A sink is opened, written one JSON-ready record at a time, and closed, like Scrapy's item
-exporters. `existing()` lists the (id, url) of records an existing output already holds, for
-the ledger to adopt; a format that cannot be read back returns nothing. Adding a format is a
+exporters; a record is "written" (the ledger may enter it) once `write` returns, so a sink that
+buffers must make its buffer durable first. `existing()` lists the (id, url) of records an
+existing output already holds, for the ledger to adopt (nothing, for a format that cannot be
+read back); `clear()` removes the output before it is replaced (-O). Adding a format is a
 module with its sink class and one line in `SINKS`.
 """
 
@@ -13,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from .parquet import ParquetSink
 from .writer import JsonlWriter
 
 STDOUT = "-"
@@ -36,11 +39,14 @@ class Sink(Protocol):
 
     def close(self) -> None: ...
 
+    def clear(self) -> None: ...
+
     def existing(self) -> Iterable[tuple[str, str | None]]: ...
 
 
 SINKS: dict[str, Callable[[Path], Sink]] = {
     ".jsonl": JsonlWriter,
+    ".parquet": ParquetSink,
 }
 """Output suffix -> sink class; stdout ("-") is JSONL."""
 

@@ -103,6 +103,11 @@ class JsonlWriter:
             if isinstance(record.get("id"), str):
                 yield record["id"], record.get("url")
 
+    def clear(self) -> None:
+        """Remove the file: it is being replaced (stdout has nothing to remove)."""
+        if self._stream is None:
+            self.path.unlink(missing_ok=True)
+
     def close(self) -> None:
         self._open = False
         if self._fd is not None:

@@ -49,6 +49,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
 ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
+FEED_EXPORTERS = {"parquet": "healthcrawl.output.parquet.ParquetSink"}
+"""The formats -o/-O accept beyond Scrapy's own: the pipeline writes every format through its
+sinks (healthcrawl.output.sinks); Scrapy only checks the name."""
 EXTENSIONS = {
     "healthcrawl.spiders.extensions.CrawlProgress": 500,
     # -o/-O name the pipeline's own output (one file, written by our sink), not a Scrapy feed.

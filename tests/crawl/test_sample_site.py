@@ -100,10 +100,12 @@ def test_sitemap_spider_skips_pdf_and_disallowed_page(site_url: str, tmp_path: P
     assert all(r["source"] == "medlineplus" for r in result.records)
 
 
-def _crawl_with_feed(site_url: str, folder: Path, option: str) -> subprocess.CompletedProcess:
-    """`scrapy crawl gard -O/-o feed.jsonl` run in `folder`, outside the project folder."""
+def _crawl_with_feed(
+    site_url: str, folder: Path, option: str, name: str = "feed.jsonl"
+) -> subprocess.CompletedProcess:
+    """`scrapy crawl gard -O/-o NAME` run in `folder`, outside the project folder."""
     command = [sys.executable, "-m", "scrapy", "crawl", "gard", "-a", f"base_url={site_url}"]
-    command += [option, "feed.jsonl", "-s", "HEALTHCRAWL_STATS_FILE=stats.json"]
+    command += [option, name, "-s", "HEALTHCRAWL_STATS_FILE=stats.json"]
     for key, value in FAST.items():
         command += ["-s", f"{key}={value}"]
     environment = {**os.environ, "SCRAPY_SETTINGS_MODULE": "healthcrawl.spiders.settings"}
@@ -125,6 +127,18 @@ def test_capital_o_writes_one_file_and_replaces_it(site_url: str, tmp_path: Path
     again = _crawl_with_feed(site_url, tmp_path, "-O")
     assert again.returncode == 0, again.stderr
     assert len(read_records(tmp_path / "feed.jsonl")) == 5
+
+
+def test_capital_o_parquet(site_url: str, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    done = _crawl_with_feed(site_url, tmp_path, "-O", "feed.parquet")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "feed.parquet",
+        "feed.parquet.ledger.sqlite",
+        "stats.json",
+    ]
+    assert pq.read_table(tmp_path / "feed.parquet").num_rows == 5
 
 
 def test_small_o_appends_without_duplicates(site_url: str, tmp_path: Path) -> None:
