@@ -471,7 +471,7 @@ def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
         f"healthcrawl extract: error: {tmp_path / 'out.csv'}: unknown output format; "
-        "name a file ending in .jsonl"
+        "name a file ending in .jsonl, .parquet"
     )
 
 
