@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
+
+from .opening import Opening
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -29,24 +29,12 @@ def ledger_path(output: Path) -> Path:
     return output.with_name(output.name + ".ledger.sqlite")
 
 
-class Ledger:
+class Ledger(Opening):
     """`with Ledger(path) as ledger: ...`; path None keeps it in memory (for stdout output)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def open(self) -> None:
         if self.path is not None:

@@ -17,9 +17,9 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from .opening import Opening
 from .writer import JsonlWriter, read_records
 
 ROWS_PER_GROUP = 5_000
@@ -30,23 +30,11 @@ def spool_path(path: Path) -> Path:
     return path.with_name(path.name + ".spool.jsonl")
 
 
-class ParquetSink:
+class ParquetSink(Opening):
     def __init__(self, path: Path, *, rows_per_group: int = ROWS_PER_GROUP) -> None:
         self.path = Path(path)
         self.rows_per_group = rows_per_group
         self.spool = JsonlWriter(spool_path(self.path))
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def open(self) -> None:
         self.spool.open()

@@ -19,10 +19,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any
 
 import jsonlines
+
+from .opening import Opening
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ fsync (milliseconds) costs far less than extracting the pages it covers."""
 _CHUNK = 65536
 
 
-class JsonlWriter:
+class JsonlWriter(Opening):
     """`with JsonlWriter(path) as w: w.write(record)`; "-" writes to stdout. `fsync_every`:
     records written between two fsyncs (a power cut loses at most that many)."""
 
@@ -53,18 +54,6 @@ class JsonlWriter:
         self._unsynced = 0
         self.written = 0
         """Records written by this writer (not counting lines already in the file)."""
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def open(self) -> None:
         if self._stream is None:
