@@ -87,6 +87,7 @@ CRAWL_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "HEALTHCRAWL_ALLOW_PRIVATE_ADDRESSES": "True",  # the mirror is on 127.0.0.1
 }
 MEMORY_PAGES = (1_000, 10_000)
 TARGETS = {"ours/bare": 1.0, "cli/bare": 1.8, "shipped/reactor": 1.6, "rss 10k/1k": 1.2}

@@ -8,6 +8,7 @@ class. Messages name the input (its URL or path, or "<input>").
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 REASONS: dict[str, type[Skip]] = {}
@@ -18,6 +19,12 @@ class Skip(Exception):
     """Base of every reason a page gives no record."""
 
     reason: ClassVar[str]
+    failure: ClassVar[bool] = True
+    """Whether the input was a page that should have given a record: `healthcrawl extract`
+    exits 1 for these. False for inputs that are no such page (a WARC's request records, a
+    captured 404), which are counted only."""
+    log_level: ClassVar[int] = logging.WARNING
+    """How loudly a crawl logs each skip: an expected one (an off-site link) is INFO."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,9 +90,10 @@ class ListingPageError(ExtractionError):
 
 
 class HttpStatusError(ExtractionError):
-    """The server answered with an HTTP error status (4xx, 5xx), after any retries."""
+    """The server answered with an error status (4xx, 5xx, after any retries; a 3xx in a WARC)."""
 
     reason = "http_error"
+    failure = False  # the server's answer, faithfully recorded (a 404 in a WARC): not our miss
 
 
 class InvalidRecordError(ExtractionError):

@@ -40,6 +40,8 @@ _BODY_CHUNK_CLASS = re.compile(
     r"(?:\s|$)",
     re.I,
 )
+_UNWRAP = "healthcrawl-unwrap"
+"""A tag name no page uses: elements renamed to it are unwrapped (children and text kept)."""
 _LOOSE_IN_DL = etree.XPath("//dl/div[not(.//dt or .//dd)]")
 """A <div> holding a <dl>'s description (GARD's "Other Names") is read as its <dd>."""
 _HTML_TAGS = frozenset(defs.tags) | {
@@ -53,6 +55,14 @@ _HAS_BLOCKS = etree.XPath(
     "boolean(.//*[self::p or self::div or self::ul or self::ol or self::table or self::section"
     " or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])"
 )
+
+
+_BLOCKS = tuple(
+    frozenset(defs.block_tags)
+    | {"li", "dd", "dt", "td", "th", "tr", "br", "section", "article", "header", "footer",
+       "main", "figure", "figcaption", "details", "summary", "aside", "nav", "caption"}
+)  # fmt: skip
+"""Elements a browser sets on their own line (or cell): their text never runs into a neighbour's."""
 
 
 def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) -> None:
@@ -70,9 +80,10 @@ def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) ->
                 element.tag = "div" if _HAS_BLOCKS(element) else "span"
     for wrapper in _LOOSE_IN_DL(tree):
         wrapper.tag = "dd"
-    if "named_anchors" in rules:
-        for anchor in compiled("//body//a[not(@href)]")(tree):
-            anchor.drop_tag()  # a named anchor is not a link: it must not raise link density
+    if "block_spacing" in rules and body is not None:
+        _space_blocks(body)
+    if "named_anchors" in rules:  # a named anchor is not a link: it must not raise link density
+        _unwrap(tree, compiled("//body//a[not(@href)]")(tree))
     if "styled_headings" in rules:
         for label in _HEADING_LIKE(tree):
             named = _HEADING_CLASS.search(label.get("class", ""))
@@ -90,6 +101,51 @@ def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) ->
     if profile.keep_hidden:
         for element in compiled("//*[@hidden]")(tree):
             del element.attrib["hidden"]
+
+
+_DIVS_IN_SIMPLE_ITEMS = etree.XPath("//li[not(.//ul or .//ol or .//table or .//p)]//div")
+"""<div>s inside a list item of text: trafilatura strips each one's text and joins them."""
+
+
+def _space_blocks(body: etree._Element) -> None:
+    """A space on each side of every block element that has a neighbour: trafilatura joins the
+    texts of a list item's or a cell's <div>s ("3 beds" + "2.5 baths") with nothing between.
+    In a list item it also drops the spaces, so there the <div>s become <span>s."""
+    for block in body.iter(*_BLOCKS):
+        if block.tail or block.getnext() is not None:
+            block.tail = _with_space(block.tail, at_start=True)
+        before = block.getprevious()
+        if before is not None:
+            before.tail = _with_space(before.tail, at_start=False)
+        elif block.getparent() is not None and block.getparent().text:
+            parent = block.getparent()
+            parent.text = _with_space(parent.text, at_start=False)
+    for div in _DIVS_IN_SIMPLE_ITEMS(body):
+        div.tag = "span"
+
+
+def _with_space(text: str | None, *, at_start: bool) -> str:
+    if not text:
+        return " "
+    edge = text[0] if at_start else text[-1]
+    if edge.isspace():
+        return text
+    return f" {text}" if at_start else f"{text} "
+
+
+def _unwrap(tree: etree._Element, elements: list[etree._Element]) -> None:
+    """Drop the elements' tags, keeping their children and text, in one pass: drop_tag() on each
+    is quadratic when thousands share a parent. strip_tags leaves the text nodes it joins side
+    by side, and every later .text read would concatenate them: they are merged again."""
+    parents = {element.getparent() for element in elements}
+    for element in elements:
+        element.tag = _UNWRAP
+    etree.strip_tags(tree, _UNWRAP)
+    for parent in parents:
+        if parent is not None and parent.tag != _UNWRAP:
+            parent.text = parent.text
+            for child in parent:
+                child.tail = child.tail
 
 
 def _split_article(tree: etree._Element) -> list[etree._Element]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from healthcrawl.extractors.errors import Skip
 from healthcrawl.page import Page
 from healthcrawl.skips import UnreadableInput
+from healthcrawl.warc import read_warc
 
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
@@ -26,7 +27,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 @dataclass(frozen=True, slots=True)
 class Entry:
     label: str
-    """Where the page came from, as messages name it: a path, or <stdin>."""
+    """Where the page came from, as messages name it: a path, <stdin>, or for a record of an
+    archive path#URL (a page) or path#offset (anything else)."""
     page: Page | None = None
     failure: Skip | None = None
     """Why there is no page (an unreadable file), when page is None."""
@@ -64,6 +66,8 @@ READERS: dict[str, Reader] = {
     ".html.gz": read_html,
     ".htm.gz": read_html,
     ".xhtml.gz": read_html,
+    ".warc": read_warc,
+    ".warc.gz": read_warc,
 }
 """Path suffix -> its reader. A directory is searched for these suffixes; a file named on the
 command line is read as HTML whatever its suffix, unless another reader claims it."""

@@ -12,21 +12,24 @@ path, the skip reason and why) or when the inputs hold no page, 2 on a usage err
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from healthcrawl.core import process
+from healthcrawl.dataset.export import add_export
 from healthcrawl.extractors import DEFAULT_MAX_BYTES
 from healthcrawl.extractors.errors import Skip
 from healthcrawl.extractors.profiles import BY_KEY
+from healthcrawl.fixtures.commands import add_check, add_snapshot
 from healthcrawl.inputs import STDIN, Entry, UrlMapError, entries, expand, read_url_map
-from healthcrawl.workers import exit_with_parent
+from healthcrawl.workers import PAGE_TIMEOUT, WorkerPool
 
 from .ledger import Ledger, ledger_path
 from .sinks import STDOUT, UnknownOutputFormat, sink_for
@@ -40,6 +43,7 @@ _IN_FLIGHT_PER_WORKER = 4
 class Options:
     profile: str | None
     max_bytes: int
+    page_timeout: float
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +74,9 @@ def add_extract(commands: argparse._SubParsersAction) -> None:
     ext.add_argument("--profile", choices=sorted(BY_KEY), help="force a site profile")
     ext.add_argument("--max-bytes", type=_positive, default=DEFAULT_MAX_BYTES,
                      help="refuse pages larger than this (default %(default)s)")  # fmt: skip
+    ext.add_argument("--page-timeout", type=_seconds, default=PAGE_TIMEOUT, metavar="SECONDS",
+                     help="stop a page's extraction after this long and skip it as timeout "
+                          "(default %(default)s)")  # fmt: skip
     ext.set_defaults(run=_run_extract, usage=ext)
 
 
@@ -78,6 +85,16 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value}")
+    return seconds
 
 
 def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -103,13 +120,16 @@ def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     if args.overwrite_output and target != STDOUT:
         sink.clear()
         ledger_path(Path(target)).unlink(missing_ok=True)
-    options = Options(args.profile, args.max_bytes)
+    options = Options(args.profile, args.max_bytes, args.page_timeout)
     failed = duplicates = 0
+    not_failures: Counter[str] = Counter()
     with sink, ledger, _progress(len(paths)) as tick:
         ledger.adopt(sink.existing())
         for label, outcome in _outcomes(entries(paths, urls), min(args.jobs, len(paths)), options):
             tick()
-            if isinstance(outcome, Skip):
+            if isinstance(outcome, Skip) and not outcome.failure:
+                not_failures[outcome.reason] += 1
+            elif isinstance(outcome, Skip):
                 failed += 1
                 print(f"{label}: {outcome.reason}: {outcome.detail}", file=sys.stderr)
             elif outcome["id"] in ledger:
@@ -122,26 +142,34 @@ def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         records = "record" if duplicates == 1 else "records"
         print(f"healthcrawl extract: {duplicates} {records} already in {where}, not written again",
               file=sys.stderr)  # fmt: skip
+    if not_failures:
+        counts = ", ".join(f"{reason}={n}" for reason, n in sorted(not_failures.items()))
+        print(f"healthcrawl extract: skipped (not failures): {counts}", file=sys.stderr)
     return 1 if failed else 0
 
 
 def _outcomes(
     pages: Iterable[Entry], processes: int, options: Options
 ) -> Iterator[tuple[str, dict[str, Any] | Skip]]:
-    """Results in input order. Pages are read here, a bounded number ahead of the workers."""
-    if processes <= 1:
+    """Results in input order. Pages are read here, a bounded number ahead of the workers;
+    each is extracted in a worker process (even with --jobs 1), under the time budget."""
+    budget = options.page_timeout
+    with WorkerPool(extract_entry, processes, budget=budget, start_method="fork") as pool:
+        pending: deque[tuple[str, Future]] = deque()
         for entry in pages:
-            yield entry.label, extract_entry(entry, options)
-        return
-    with ProcessPoolExecutor(processes, initializer=exit_with_parent) as pool:
-        pending: deque = deque()
-        for entry in pages:
-            pending.append((entry.label, pool.submit(extract_entry, entry, options)))
+            pending.append((entry.label, pool.submit(entry.label, entry, options)))
             if len(pending) >= processes * _IN_FLIGHT_PER_WORKER:
-                label, future = pending.popleft()
-                yield label, future.result()
-        for label, future in pending:
-            yield label, future.result()
+                yield _settled(*pending.popleft())
+        while pending:
+            yield _settled(*pending.popleft())
+
+
+def _settled(label: str, future: Future) -> tuple[str, dict[str, Any] | Skip]:
+    """The worker's outcome, or the pool's: a page over the budget, or whose worker died."""
+    try:
+        return label, future.result()
+    except Skip as skip:
+        return label, skip
 
 
 def extract_entry(entry: Entry, options: Options) -> dict[str, Any] | Skip:
@@ -155,7 +183,12 @@ def extract_entry(entry: Entry, options: Options) -> dict[str, Any] | Skip:
         return skip
 
 
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_extract,)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    add_extract,
+    add_snapshot,
+    add_check,
+    add_export,
+)
 """Each adds one subcommand, whose `run(parser, args)` returns the exit status: adding a command
 is a function (in its own module) and one entry here."""
 

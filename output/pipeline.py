@@ -2,8 +2,10 @@
 process pool, and its record is written once to the sink; a page that gives no record is
 dropped and counted as healthcrawl/skipped/<reason>.
 
-Extraction runs in worker processes so the reactor keeps downloading; records are written in
-order of completion, and close_spider waits for every pending extraction.
+Extraction runs in worker processes (healthcrawl.workers) so the reactor keeps downloading, and
+under a time budget per page (HEALTHCRAWL_PAGE_TIMEOUT): a page over it is skipped as timeout and
+its worker replaced. Records are written in order of completion, and close_spider waits for
+every pending extraction.
 
 Where records go: `-o PATH` (append) or `-O PATH` (replace), which this pipeline takes over from
 Scrapy's feed exports (switched off in the settings) so that there is one output file written by
@@ -16,10 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ from healthcrawl.core import process
 from healthcrawl.extractors.errors import Skip
 from healthcrawl.page import Page
 from healthcrawl.skips import DuplicateRecord, stat_key
-from healthcrawl.workers import exit_with_parent
+from healthcrawl.workers import WorkerPool
 
 from .ledger import Ledger, ledger_path
 from .sinks import Sink, sink_for
@@ -95,14 +95,15 @@ def extract_page(page: Page, profile: str | None) -> dict[str, Any]:
 
 
 class RecordPipeline:
-    def __init__(self, crawler: Crawler, output: Output, workers: int) -> None:
+    def __init__(self, crawler: Crawler, output: Output, workers: int, budget: float) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.output = output
         self.workers = workers
+        self.budget = budget
         self.sink: Sink = sink_for(output.path)
         self.ledger = Ledger(ledger_path(output.path))
-        self.executor: Executor | None = None
+        self.pool: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -110,7 +111,11 @@ class RecordPipeline:
         output = output_for(crawler.settings, crawler.spidercls.name)
         workers = crawler.settings.get("HEALTHCRAWL_EXTRACT_WORKERS")
         workers = (os.cpu_count() or 1) if workers is None else int(workers)
-        return cls(crawler, output, workers)
+        budget = crawler.settings.getfloat("HEALTHCRAWL_PAGE_TIMEOUT")
+        if not budget > 0:
+            setting = crawler.settings.get("HEALTHCRAWL_PAGE_TIMEOUT")
+            raise ValueError(f"HEALTHCRAWL_PAGE_TIMEOUT must be a positive number, got {setting!r}")
+        return cls(crawler, output, workers, budget)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         """Fail before the first request if the output cannot be written."""
@@ -134,14 +139,19 @@ class RecordPipeline:
             )
         if self.workers > 0:
             # spawn: forking a process that runs the reactor's threads is unsafe
-            self.executor = ProcessPoolExecutor(
-                self.workers, mp_context=get_context("spawn"), initializer=exit_with_parent
+            self.pool = WorkerPool(
+                extract_page, self.workers, budget=self.budget, start_method="spawn"
+            )
+        else:
+            logger.warning(
+                "HEALTHCRAWL_EXTRACT_WORKERS=0: pages are extracted in the reactor thread, "
+                "without the time budget per page"
             )
         self.stats.set_value("healthcrawl/output", str(path))
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
+        if self.pool is not None:
+            self.pool.close()
         self.sink.close()
         self.ledger.close()
 
@@ -150,11 +160,10 @@ class RecordPipeline:
             raise TypeError(f"RecordPipeline expects Page items, got {type(item).__name__}")
         profile = getattr(self.crawler.spider, "profile", None)
         try:
-            if self.executor is None:
+            if self.pool is None:
                 record = extract_page(item, profile)
             else:
-                loop = asyncio.get_running_loop()
-                record = await loop.run_in_executor(self.executor, extract_page, item, profile)
+                record = await asyncio.wrap_future(self.pool.submit(item.url, item, profile))
             if record["id"] in self.ledger:
                 raise DuplicateRecord(item.url, f"record {record['id']} is already written")
         except Skip as skip:

@@ -4,8 +4,8 @@
 
 Starts sample_site/serve.py on 127.0.0.1, runs `scrapy crawl` for the mayoclinic, gard and
 sitemap (MedlinePlus-like) spiders against it, stops the server, and prints where each JSONL
-file went and how many records it holds. Politeness delays are shortened (the server is
-local); everything else is the shipped configuration.
+file went and how many records it holds. Politeness delays are shortened and loopback
+addresses allowed (the server is local); everything else is the shipped configuration.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from healthcrawl.spiders.extensions import summary_line
 from .serve import running_server
 
 REPO = Path(__file__).resolve().parents[1]
-LOCAL_SETTINGS = ("DOWNLOAD_DELAY=0.05", "AUTOTHROTTLE_START_DELAY=0.05", "LOG_LEVEL=WARNING")
+LOCAL_SETTINGS = (
+    "DOWNLOAD_DELAY=0.05",
+    "AUTOTHROTTLE_START_DELAY=0.05",
+    "HEALTHCRAWL_ALLOW_PRIVATE_ADDRESSES=True",  # the sample site is on 127.0.0.1
+    "LOG_LEVEL=WARNING",
+)
 
 
 def crawls(base_url: str) -> dict[str, list[str]]:

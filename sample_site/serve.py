@@ -8,6 +8,7 @@ Usage::
 
     python -m healthcrawl.sample_site.serve [--root DIR] [--gard-corpus DIR]
                                 [--port 0] [--host 127.0.0.1] [--quiet]
+                                [--robots-delay SECONDS]
 
 It prints one line, ``http://127.0.0.1:PORT``, then serves until SIGTERM or
 SIGINT. Only GET and HEAD are supported. Routes, first match wins:
@@ -35,6 +36,13 @@ Misbehaviour routes:
     /_test/variants[/][?anything]    one article with a canonical link
     /_test/headers                   an article listing the request's headers,
                                      one "Name: value" paragraph each
+    /_test/page/<key>?s=0            an article of its own per key, after s
+                                     seconds: /_test/count tells pages apart
+    /_test/sitemap/<key>?n=10&s=0    urlset of /_test/page/<key>-<i>?s=S, i < n
+    /_test/sitemap-out-of-scope      urlset: /_test/page/in-scope, then URLs a
+                                     crawl seeded here must refuse: ftp://
+                                     and file:// ones, another port, another
+                                     host (localhost)
     /_test/count                     JSON {path: hits} of all other requests
     /_test/reset-count               clears those hits
 
@@ -44,7 +52,9 @@ Static files from ``--root`` (default: ``site/`` beside this file):
     replaced in .txt, .xml and .xml.gz files; HTML is served unchanged.
 
 Without ``page=``, delay, flaky and ratelimit serve a small HTML page.
-Bad query values answer 400; anything else answers 404.
+Bad query values answer 400; anything else answers 404. With ``--robots-delay``,
+/robots.txt answers only after that many seconds, so that a crawl's first
+requests all wait for it (the robots.txt race).
 """
 
 from __future__ import annotations
@@ -411,6 +421,35 @@ def route_headers(req: Request, m: re.Match[str]) -> Reply:
     return Reply(200, body.encode())
 
 
+def route_page(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/page/<key>: a page per key, so that fetches are counted per page."""
+    time.sleep(query_arg(req, "s", 0.0, 0, 300))
+    return html_reply(200, f"Page {m[1]}", f"The page called {m[1]}.")
+
+
+def route_sitemap(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/sitemap/<key>: n distinct pages, each answering after s seconds."""
+    count = query_arg(req, "n", 10, 0, 50_000)
+    delay = query_arg(req, "s", 0.0, 0, 300)
+    locs = [f"{req.server.base_url}/_test/page/{m[1]}-{i}?s={delay:g}" for i in range(count)]
+    return Reply(200, xml_list("urlset", "url", locs), "application/xml")
+
+
+def route_sitemap_out_of_scope(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/sitemap-out-of-scope: one page a crawl seeded on this server may fetch, then
+    the same server by other schemes and another host name, and this host's next port."""
+    base, port = req.server.base_url, req.server.server_port
+    other_port = port + 1 if port < 65535 else port - 1
+    locs = [
+        f"{base}/_test/page/in-scope",
+        f"ftp://127.0.0.1:{port}/_test/page/ftp",
+        f"file://{req.server.root}/medlineplus/asthma.html",
+        f"http://127.0.0.1:{other_port}/_test/page/other-port",
+        f"http://localhost:{port}/_test/page/other-host",
+    ]
+    return Reply(200, xml_list("urlset", "url", locs), "application/xml")
+
+
 def route_count(req: Request, m: re.Match[str]) -> Reply:
     """/_test/count and /_test/reset-count: prove what was (never) fetched."""
     with req.server.lock:
@@ -434,6 +473,9 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
         (r"/_test/bad-charset", route_bad_charset),
         (r"/_test/variants/?", route_variants),
         (r"/_test/headers", route_headers),
+        (r"/_test/page/([^/]+)", route_page),
+        (r"/_test/sitemap/([^/]+)", route_sitemap),
+        (r"/_test/sitemap-out-of-scope", route_sitemap_out_of_scope),
         (r"/_test/(reset-)?count", route_count),
     ]
 ]
@@ -441,6 +483,8 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
 
 def dispatch(req: Request) -> Reply:
     """Pick the reply: GARD mirror, then /_test/ routes, redirects.tsv, static files."""
+    if req.path == "/robots.txt":
+        time.sleep(req.server.robots_delay)
     if req.path in req.server.gard:
         content_type, content = req.server.gard[req.path]
         data = content.read_bytes() if isinstance(content, Path) else content
@@ -463,12 +507,14 @@ class SampleServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, root: Path, gard_corpus: Path | None, host: str, port: int, quiet: bool
-    ) -> None:
+        self, root: Path, gard_corpus: Path | None, host: str, port: int, quiet: bool,
+        robots_delay: float = 0.0,
+    ) -> None:  # fmt: skip
         super().__init__((host, port), Handler)
         self.base_url = f"http://{host}:{self.server_port}"
         self.root = root.resolve()
         self.quiet = quiet
+        self.robots_delay = robots_delay
         self.lock = threading.Lock()
         self.hits: Counter[str] = Counter()
         self.counters: Counter[str] = Counter()
@@ -553,10 +599,12 @@ def start_server(
     *,
     host: str = "127.0.0.1",
     quiet: bool = False,
+    robots_delay: float = 0.0,
 ) -> tuple[ThreadingHTTPServer, str]:
     """Serve in a daemon thread; root None means site/. Caller shuts it down."""
     check_loopback(host)
-    server = SampleServer(DEFAULT_ROOT if root is None else root, gard_corpus, host, port, quiet)
+    root = DEFAULT_ROOT if root is None else root
+    server = SampleServer(root, gard_corpus, host, port, quiet, robots_delay)
     threading.Thread(
         target=server.serve_forever, args=(0.1,), name="sample-site", daemon=True
     ).start()
@@ -582,9 +630,12 @@ def running_server(
     *,
     quiet: bool = True,
     startup_timeout: float = 30.0,
+    robots_delay: float = 0.0,
 ) -> Iterator[str]:
     """Run `python -m healthcrawl.sample_site.serve` in a subprocess and yield its base URL."""
     command = [sys.executable, "-m", "healthcrawl.sample_site.serve", "--port", str(port)]
+    if robots_delay:
+        command += ["--robots-delay", str(robots_delay)]
     if root is not None:
         command += ["--root", str(Path(root).resolve())]
     if gard_corpus is not None:
@@ -637,6 +688,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0 lets the OS pick a free port")
     parser.add_argument("--host", type=check_loopback, default="127.0.0.1")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
+    parser.add_argument(
+        "--robots-delay", type=float, default=0.0, metavar="SECONDS",
+        help="answer /robots.txt only after this long",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -647,8 +702,9 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     server, url = start_server(
-        args.root, args.gard_corpus, args.port, host=args.host, quiet=args.quiet
-    )
+        args.root, args.gard_corpus, args.port, host=args.host, quiet=args.quiet,
+        robots_delay=args.robots_delay,
+    )  # fmt: skip
     print(url, flush=True)
     stop.wait()
     server.shutdown()

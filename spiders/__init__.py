@@ -5,5 +5,6 @@ To add a site: a module here with a `HealthSpider` subclass that sets `name`,
 which links or sitemap entries to follow (`wants`, link extractors).
 
 Beside them: `crawl.py` is the project's `scrapy crawl` command (COMMANDS_MODULE), and
-settings, middlewares, dupefilter and extensions are the crawl's Scrapy components.
+settings, middlewares, scope and addresses (what a crawl may fetch), dupefilter and extensions
+are the crawl's Scrapy components.
 """

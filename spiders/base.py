@@ -29,6 +29,8 @@ from healthcrawl.extractors.profiles import BY_KEY
 from healthcrawl.page import Page
 from healthcrawl.skips import DownloadFailed, RobotsDisallowed, stat_key
 
+from .scope import RequestRefused
+
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -44,10 +46,16 @@ class SpiderArgumentError(ValueError):
 
 
 def checked_url(name: str, value: str) -> str:
-    """The value if it is an absolute http(s) URL, or SpiderArgumentError."""
+    """The value if it is an absolute http(s) URL with a usable port, or SpiderArgumentError."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SpiderArgumentError(name, value, "not an absolute http:// or https:// URL")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise SpiderArgumentError(name, value, "its port is not a number from 1 to 65535")
     return value
 
 
@@ -87,7 +95,8 @@ class HealthSpider(Spider):
             raise SpiderArgumentError(unknown[0], None, f"unknown argument; known: {known}")
         super().__init__(**kwargs)
         self.base_url = checked_url("base_url", base_url or self.default_base_url).rstrip("/")
-        self.allowed_domains = [urlsplit(self.base_url).hostname]
+        self.seeds = [self.base_url]
+        """The URLs whose hosts and ports bound the crawl (spiders/scope.py)."""
         self.profile = profile or self.default_profile
         if self.profile is not None and self.profile not in BY_KEY:
             raise SpiderArgumentError(
@@ -138,7 +147,9 @@ class HealthSpider(Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else None
-        if failure.check(HttpError):
+        if failure.check(RequestRefused):
+            self.skip(failure.value.skip)
+        elif failure.check(HttpError):
             self.skip(HttpStatusError(url, f"HTTP status {failure.value.response.status}"))
         elif failure.check(DownloadCancelledError):
             self.skip(PageTooLargeError(url, str(failure.value)))
@@ -151,7 +162,7 @@ class HealthSpider(Spider):
         """Log why a page gives no record and count it as healthcrawl/skipped/<reason>."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(stat_key(skip))
-        logger.warning("skipped (%s) %s", skip.reason, skip)
+        logger.log(skip.log_level, "skipped (%s) %s", skip.reason, skip)
 
     # Sitemaps: robots.txt -> Sitemap lines -> sitemap index -> (gzipped) sitemaps.
 

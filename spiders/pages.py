@@ -1,4 +1,6 @@
-"""A given list of page URLs: `-a urls_file=FILE`, one URL a line (# comments allowed)."""
+"""A given list of page URLs: `-a urls_file=FILE`, one URL a line (# comments allowed).
+
+Every host and port named in the file is in the crawl's scope (spiders/scope.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class PagesSpider(HealthSpider):
         self.urls = read_urls(urls_file)
         kwargs.setdefault("base_url", self.urls[0])
         super().__init__(**kwargs)
+        self.seeds = [self.base_url, *self.urls]
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.urls:

@@ -3,6 +3,8 @@
 Own settings (HEALTHCRAWL_*) are documented where they are read; see the README.
 """
 
+from healthcrawl import workers
+
 BOT_NAME = "healthcrawl"
 SPIDER_MODULES = ["healthcrawl.spiders"]
 NEWSPIDER_MODULE = "healthcrawl.spiders"
@@ -41,11 +43,21 @@ HEALTHCRAWL_RETRY_BACKOFF_MAX = 60.0
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+# Scope: http(s) on the seeds' hosts and ports, public addresses only (spiders/scope.py).
+HEALTHCRAWL_ALLOW_PRIVATE_ADDRESSES = False
+"""Fetch hosts that are or resolve to private, loopback or link-local addresses (a crawl of a
+local mirror, the tests); off, so that untrusted seeds cannot reach the network the crawl runs
+in. Checked when each connection resolves its host (TWISTED_DNS_RESOLVER below)."""
+TWISTED_DNS_RESOLVER = "healthcrawl.spiders.addresses.PublicAddressResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "healthcrawl.spiders.scope.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "healthcrawl.spiders.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "healthcrawl.spiders.middlewares.BackoffRetryMiddleware": 550,
+    "healthcrawl.spiders.warc.WarcRecorder": 950,  # off unless -s HEALTHCRAWL_WARC=path.warc.gz
 }
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
 ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
@@ -67,7 +79,10 @@ HEALTHCRAWL_OUTPUT = None
 date>.jsonl. Its format follows its suffix (see healthcrawl.output.sinks)."""
 HEALTHCRAWL_EXTRACT_WORKERS = None
 """Processes extracting records off the reactor thread (default: number of cores);
-0 extracts in the reactor thread (slower; for comparison only)."""
+0 extracts in the reactor thread (slower, and without the time budget; for comparison only)."""
+HEALTHCRAWL_PAGE_TIMEOUT = workers.PAGE_TIMEOUT
+"""Seconds a worker may spend extracting one page (default 10): past it the worker is killed and
+replaced, and the page skipped as healthcrawl/skipped/timeout (healthcrawl.workers)."""
 
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

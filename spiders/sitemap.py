@@ -25,6 +25,7 @@ class SitemapSpider(HealthSpider):
         self.sitemap_url = checked_url("sitemap_url", sitemap_url)
         kwargs.setdefault("base_url", self.sitemap_url)
         super().__init__(**kwargs)
+        self.seeds = [self.base_url, self.sitemap_url]
         self.allow = checked_regex("allow", allow)
 
     async def start(self) -> AsyncIterator[Request]:

@@ -1,5 +1,5 @@
-"""Shared test helpers: ../shared (third-party data, read in place), the golden-update flag,
-and extraction that validates every record it returns."""
+"""Shared test helpers: ../shared (third-party data, read in place), the golden fixtures'
+records, and extraction that validates every record it returns."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from typing import Any
 import pytest
 
 from healthcrawl.extractors import Record, extract
+from healthcrawl.fixtures.layout import find_fixtures, read_expected
+from healthcrawl.fixtures.outcome import is_refusal
 from healthcrawl.output.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+GOLDEN = REPO / "tests" / "golden"
+"""healthcrawl fixtures (see healthcrawl/fixtures/layout.py), checked by the pytest plugin."""
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-goldens",
-        action="store_true",
-        help="rewrite tests/golden/*.jsonl and *.exception.json from the current extractor",
-    )
+def golden_records() -> list[dict[str, Any]]:
+    """The expected records of the golden fixtures (not their expected refusals)."""
+    found = [read_expected(name, folder) for name, folder in find_fixtures(GOLDEN)]
+    return [outcome for outcome in found if not is_refusal(outcome)]
 
 
 def shared_path(*parts: str) -> Path:

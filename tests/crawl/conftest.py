@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ FAST = {
     "AUTOTHROTTLE_ENABLED": "False",
     "HEALTHCRAWL_RETRY_BACKOFF_BASE": "0.05",
     "HEALTHCRAWL_EXTRACT_WORKERS": "1",
+    "HEALTHCRAWL_ALLOW_PRIVATE_ADDRESSES": "True",  # the server is on 127.0.0.1
     "LOG_LEVEL": "INFO",
 }
 
@@ -34,6 +36,14 @@ FAST = {
 @pytest.fixture(scope="session")
 def site_url() -> Iterator[str]:
     with running_server(REPO / "sample_site" / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def slow_robots_url() -> Iterator[str]:
+    """The sample site again, answering /robots.txt after a second: the crawl's first requests
+    all arrive while it is being fetched."""
+    with running_server(REPO / "sample_site" / "site", robots_delay=1.0) as url:
         yield url
 
 
@@ -64,19 +74,33 @@ def crawl(
     record written must validate."""
     output = tmp_path / "out.jsonl"
     stats_file = tmp_path / "stats.json"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
-    for key, value in args.items():
-        command += ["-a", f"{key}={value}"]
-    merged = {**FAST, "HEALTHCRAWL_OUTPUT": str(output), "HEALTHCRAWL_STATS_FILE": str(stats_file),
-              **(settings or {})}  # fmt: skip
-    for key, value in merged.items():
-        command += ["-s", f"{key}={value}"]
+    settings = {"HEALTHCRAWL_OUTPUT": str(output), "HEALTHCRAWL_STATS_FILE": str(stats_file),
+                **(settings or {})}  # fmt: skip
+    command = crawl_command(spider, args, settings, options)
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     records = read_records(output)
     for record in records:
         validate(record, label=record.get("url"))
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     return Crawl(done.returncode, done.stderr, records, stats, output)
+
+
+def crawl_command(
+    spider: str, args: dict[str, str], settings: dict[str, str], options: Sequence[str] = ()
+) -> list[str]:
+    """`scrapy crawl SPIDER` with -a args and -s settings (over FAST), to run from REPO."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
+    for key, value in args.items():
+        command += ["-a", f"{key}={value}"]
+    for key, value in {**FAST, **settings}.items():
+        command += ["-s", f"{key}={value}"]
+    return command
+
+
+def server_hits(base: str, prefix: str = "/") -> dict[str, int]:
+    """How often the server was asked for each path starting with `prefix` (/_test/count)."""
+    with urllib.request.urlopen(f"{base}/_test/count") as response:
+        return {path: n for path, n in json.load(response).items() if path.startswith(prefix)}
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -66,6 +66,11 @@ def test_rerun_whose_records_are_all_written_already_exits_0(site_url: str, tmp_
         ),
         (
             "gard",
+            {"base_url": "http://127.0.0.1:99999"},
+            "-a base_url='http://127.0.0.1:99999': its port is not a number from 1 to 65535",
+        ),
+        (
+            "gard",
             {"profile": "webmd"},
             "-a profile='webmd': unknown profile; "
             "choose from gard, generic, mayoclinic, medlineplus, nhs",

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
 
-from tests.crawl.conftest import Crawl, crawl
+from tests.crawl.conftest import Crawl, crawl, server_hits
 
 
 def crawl_urls(tmp_path: Path, base: str, paths: list[str], **settings: str) -> Crawl:
     urls = tmp_path / "urls.txt"
     urls.write_text("# test URLs\n" + "".join(f"{base}{p}\n" for p in paths))
     return crawl("pages", tmp_path, args={"urls_file": str(urls)}, settings=settings)
-
-
-def hits(base: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{base}/_test/count") as response:
-        return json.load(response)
 
 
 def test_http_errors_are_counted_and_503_succeeds_on_retry(site_url: str, tmp_path: Path) -> None:
@@ -33,7 +26,7 @@ def test_http_errors_are_counted_and_503_succeeds_on_retry(site_url: str, tmp_pa
     assert result.skipped("http_error") == 2
     assert result.stats["retry/count"] == 4  # 500 retried twice, 503 twice before success
     assert result.stats["retry/max_reached"] == 1
-    assert hits(site_url)["/_test/status/500"] >= 3
+    assert server_hits(site_url)["/_test/status/500"] >= 3
 
 
 def test_429_waits_for_retry_after(site_url: str, tmp_path: Path) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from healthcrawl.spiders import settings
 from tests.conftest import REPO
-from tests.crawl.conftest import FAST, crawl, read_records
+from tests.crawl.conftest import FAST, crawl, read_records, server_hits
 
 GARD_PAGES = {
     "/diseases/5786/amyotrophic-lateral-sclerosis",
@@ -27,28 +26,32 @@ GARD_PAGES = {
 PRIVATE = "/private/internal-notes.html"
 
 
-def server_hits(base: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{base}/_test/count") as response:
-        return json.load(response)
+OUR_ROBOTS = "healthcrawl.spiders.middlewares.RobotsTxtMiddleware"
+SCRAPY_ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 
 
-@pytest.mark.parametrize("obey", [True, False])
-def test_robots_disallow_is_honoured(site_url: str, tmp_path: Path, obey: bool) -> None:
-    """The disallowed page comes second, so it is checked while robots.txt is still in flight
-    (Scrapy 2.13+ let such requests through; spiders/middlewares.py fixes that). With
-    ROBOTSTXT_OBEY off the same crawl fetches it, which shows the check can fail."""
+@pytest.mark.parametrize(("middleware", "fetched"), [(OUR_ROBOTS, 0), (SCRAPY_ROBOTS, 5)])
+def test_robots_disallow_holds_for_requests_sent_while_robots_txt_downloads(
+    slow_robots_url: str, tmp_path: Path, middleware: str, fetched: int
+) -> None:
+    """Seven first requests to a host whose robots.txt takes a second: the first starts the
+    robots.txt download and the other six, all disallowed, wait for it. Scrapy's own
+    middleware (2.13+) hands the parser to the first waiter only and lets the other five
+    through; ours (spiders/middlewares.py) refuses all six."""
+    private = [f"{slow_robots_url}{PRIVATE}?n={n}" for n in range(6)]
     urls = tmp_path / "urls.txt"
-    urls.write_text(f"{site_url}/medlineplus/asthma.html\n{site_url}{PRIVATE}\n")
-    urllib.request.urlopen(f"{site_url}/_test/reset-count").close()
+    urls.write_text("\n".join([f"{slow_robots_url}/medlineplus/asthma.html", *private]) + "\n")
+    middlewares = {**settings.DOWNLOADER_MIDDLEWARES, OUR_ROBOTS: None, SCRAPY_ROBOTS: None}
+    middlewares[middleware] = 100
+    urllib.request.urlopen(f"{slow_robots_url}/_test/reset-count").close()
     result = crawl(
-        "pages", tmp_path, args={"urls_file": str(urls)}, settings={"ROBOTSTXT_OBEY": str(obey)}
-    )
-    fetched = server_hits(site_url).get(PRIVATE, 0)
-    if obey:
-        assert (fetched, result.stats["robotstxt/forbidden"], len(result.records)) == (0, 1, 1)
-        assert "robots=1" in result.log
-    else:
-        assert (fetched, len(result.records)) == (1, 2)
+        "pages", tmp_path, args={"urls_file": str(urls)},
+        settings={"DOWNLOADER_MIDDLEWARES": json.dumps(middlewares)},
+    )  # fmt: skip
+    assert server_hits(slow_robots_url, PRIVATE) == ({PRIVATE: fetched} if fetched else {})
+    assert server_hits(slow_robots_url, "/robots.txt") == {"/robots.txt": 1}
+    assert result.stats["robotstxt/forbidden"] == 6 - fetched
+    assert result.skipped("robots") == 6 - fetched
 
 
 def test_gard_spider_follows_robots_sitemap_index_and_gzipped_sitemap(
@@ -158,47 +161,3 @@ def test_scrapy_list() -> None:
         check=True,
     )
     assert done.stdout.split() == ["gard", "mayoclinic", "pages", "sitemap"]
-
-
-def test_killed_crawl_resumes_with_every_page_written_once(site_url: str, tmp_path: Path) -> None:
-    """SIGKILL half way, a torn last line as a killed writer can leave, then resume."""
-    pages = [f"{site_url}/_test/delay?s=0.2&n={n}" for n in range(30)]
-    urls = tmp_path / "urls.txt"
-    urls.write_text("\n".join(pages) + "\n")
-    output = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "scrapy", "crawl", "pages", "-a", f"urls_file={urls}"]
-    settings = {
-        **FAST,
-        "HEALTHCRAWL_OUTPUT": str(output),
-        "JOBDIR": str(tmp_path / "job"),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
-    }
-    for key, value in settings.items():
-        command += ["-s", f"{key}={value}"]
-    first = subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(read_records(output)) < 10:
-        time.sleep(0.1)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
-    written_before = len(read_records(output))
-    assert 10 <= written_before < 30
-    with output.open("a") as handle:
-        handle.write('{"id": "torn-by-kill", "url": "htt')
-    second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert second.returncode == 0, second.stderr[-2000:]
-    lines = output.read_text().splitlines()
-    records = [json.loads(line) for line in lines]  # every line is whole JSON
-    summary = [
-        line for line in second.stderr.splitlines() if "summary" in line or "resuming" in line
-    ]
-    assert Counter(r["url"] for r in records) == Counter(pages), (written_before, summary)
-    assert f"{output}: dropped a torn last line" in second.stderr
-    assert "was not closed cleanly: its request queue is discarded" in second.stderr
-    assert f"resuming: {written_before} pages already written" in second.stderr

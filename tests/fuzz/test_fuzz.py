@@ -1,20 +1,29 @@
-"""Fuzz `extractors.extract`: every input either gives a record that passes the schema, or raises
-an `ExtractionError` subclass, within a time budget. Anything else (another exception, an
-invalid record, a slow case) fails.
+"""Fuzz `extractors.extract` under the time budget machinery (`healthcrawl.workers.WorkerPool`,
+as the crawl and the CLI run it): every input either gives a record that passes the schema, or
+raises an `ExtractionError` subclass, inside the budget. Anything else (another exception, an
+invalid record, a page over the budget, a dead worker) fails.
 
-Two sources of input:
+Three sources of input:
 
 - generated pages: random nesting of common tags and attributes, text mixing prose with
   control characters, entities and numeric references, long runs of punctuation, and odd
   `<meta charset>` labels, given as text or encoded several ways;
 - mutated real pages (../shared/pages, skipped when absent): byte flips, truncation at a
-  random offset, a chunk duplicated or deleted.
+  random offset, a chunk duplicated or deleted;
+- the adversarial families of issue 11 (patterns that went quadratic, control characters,
+  empty references, many anchors or tiny elements, deep nesting), each as a whole page with
+  100,000 hostile characters (HEALTHCRAWL_FUZZ_FAMILY_CHARS, comma-separated sizes).
 
 Bounded for CI (about a minute). A long run scales the examples and writes a summary (cases,
-outcomes by class, slowest and median seconds) as JSON::
+outcomes by source and class, the slowest case and the median, the worker's peak memory) as
+JSON::
 
-    HEALTHCRAWL_FUZZ_EXAMPLES=20000 HEALTHCRAWL_FUZZ_REPORT=fuzz-report.json \\
+    HEALTHCRAWL_FUZZ_EXAMPLES=20000 HEALTHCRAWL_FUZZ_MUTATED=20000 \\
+    HEALTHCRAWL_FUZZ_FAMILY_CHARS=100000,1000000 HEALTHCRAWL_FUZZ_REPORT=fuzz-report.json \\
         .venv/bin/python -m pytest tests/fuzz -q -p no:cacheprovider
+
+(20,000 generated pages, 20,000 mutated real pages and the families at two sizes: about 40
+minutes on an idle core.)
 """
 
 from __future__ import annotations
@@ -22,10 +31,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import statistics
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -35,53 +45,36 @@ from hypothesis import strategies as st
 
 from healthcrawl.extractors import ExtractionError, extract
 from healthcrawl.output.validate import validate
+from healthcrawl.skips import PageTimeout
+from healthcrawl.workers import PAGE_TIMEOUT, WorkerPool
 from tests.conftest import SHARED
 
 EXAMPLES = int(os.environ.get("HEALTHCRAWL_FUZZ_EXAMPLES", "1000"))
-"""Generated pages per run; mutated real pages get a third as many (MUTATED)."""
-MUTATED = max(EXAMPLES // 3, 1)
+"""Generated pages per run."""
+MUTATED = int(os.environ.get("HEALTHCRAWL_FUZZ_MUTATED", max(EXAMPLES // 3, 1)))
+"""Mutated real pages per run (default a third of EXAMPLES: each costs more)."""
+FAMILY_CHARS = [
+    int(n) for n in os.environ.get("HEALTHCRAWL_FUZZ_FAMILY_CHARS", "100000").split(",")
+]
+"""Hostile characters in each adversarial family's page."""
 BATCH = 500
 """Examples per hypothesis run. A run keeps what it drew for every example (about half a MB
 each here: 20,000 in one run grew past 6 GB), so a long run is many runs of this size."""
-CASE_SECONDS = 5.0
-"""Per-case budget: the crawler's pages take well under a second; a pattern gone quadratic
-takes minutes."""
+CASE_SECONDS = PAGE_TIMEOUT
+"""Per-case budget: the crawl's and the CLI's default, enforced by the same worker pool."""
 URL = "https://example.org/health/fuzz"
 PAGES = SHARED / "pages"
 FUZZ_SETTINGS = settings(
-    deadline=None,  # timed below against CASE_SECONDS: hypothesis' deadline flakes on warm-up
+    deadline=None,  # the pool's budget times each case: hypothesis' deadline flakes on warm-up
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
-class Outcomes:
-    """What each case came to, for the long-run summary."""
-
-    def __init__(self) -> None:
-        self.kinds: Counter[str] = Counter()
-        self.seconds: list[float] = []
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "cases": len(self.seconds),
-            "outcomes": dict(self.kinds.most_common()),
-            "slowest_seconds": round(max(self.seconds, default=0.0), 4),
-            "median_seconds": round(statistics.median(self.seconds or [0.0]), 4),
-        }
-
-
-@pytest.fixture(scope="module")
-def outcomes() -> Iterator[Outcomes]:
-    found = Outcomes()
-    yield found
-    report = os.environ.get("HEALTHCRAWL_FUZZ_REPORT")
-    if report:
-        Path(report).write_text(json.dumps(found.summary(), indent=2) + "\n", "utf-8")
-
-
-def _check(data: bytes | str, outcomes: Outcomes, source: str) -> None:
-    """The property: a valid record or an ExtractionError, inside the time budget."""
+def classify(data: bytes | str) -> tuple[str, float, int]:
+    """Worker side: what extracting `data` came to (a valid record, or the documented error's
+    class), how long it took, and the worker's peak memory so far (KiB). Any other exception,
+    RecordInvalid included, propagates."""
     started = time.perf_counter()
     try:
         record = extract(data, URL)
@@ -90,9 +83,66 @@ def _check(data: bytes | str, outcomes: Outcomes, source: str) -> None:
     except ExtractionError as error:
         kind = type(error).__name__
     seconds = time.perf_counter() - started
-    outcomes.kinds[f"{source}/{kind}"] += 1
-    outcomes.seconds.append(seconds)
-    assert seconds < CASE_SECONDS, f"{len(data):,}-long input took {seconds:.1f} s ({kind})"
+    return kind, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class Fuzz:
+    """One extraction worker under the budget, and what each case came to."""
+
+    def __init__(self) -> None:
+        self.pool = WorkerPool(classify, 1, budget=CASE_SECONDS, start_method="fork")
+        self.kinds: Counter[str] = Counter()
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+        self.slowest: dict[str, tuple[float, str]] = {}
+        self.peak = (0, "none")
+        """(KiB, case) of the case that raised the worker's peak memory last."""
+
+    def check(self, data: bytes | str, source: str) -> None:
+        """The property: a valid record or an ExtractionError, inside the time budget."""
+        case = f"{len(data):,} long"
+        try:
+            kind, seconds, peak_kib = self.pool.submit(source, data).result()
+        except PageTimeout:
+            kind, seconds, peak_kib = "over the budget", CASE_SECONDS, 0
+        outcome, group = f"{source}/{kind}", source.split("/")[0]  # families: by size
+        self.kinds[outcome] += 1
+        self.seconds[group].append(seconds)
+        slowest = self.slowest.get(group, (0.0, ""))
+        self.slowest[group] = max(slowest, (seconds, f"{outcome}, {case}"))
+        self.peak = max(self.peak, (peak_kib, f"{outcome}, {case}"))
+        assert kind != "over the budget", f"{case} input ran over {CASE_SECONDS} s"
+
+    def summary(self) -> dict[str, object]:
+        """Call after the pool is closed: then its reaped workers' peak memory (killed ones too)
+        is counted."""
+        by_source = {
+            source: {
+                "cases": len(seconds),
+                "median_seconds": round(statistics.median(seconds), 4),
+                "slowest_seconds": round(self.slowest[source][0], 4),
+                "slowest_case": self.slowest[source][1],
+            }
+            for source, seconds in self.seconds.items()
+        }
+        return {
+            "cases": sum(len(seconds) for seconds in self.seconds.values()),
+            "outcomes": dict(sorted(self.kinds.items())),
+            "by_source": by_source,
+            "workers_peak_rss_mib": round(
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            ),
+            "peak_rss_raised_by": f"{self.peak[1]} ({round(self.peak[0] / 1024)} MiB)",
+        }
+
+
+@pytest.fixture(scope="module")
+def fuzz() -> Iterator[Fuzz]:
+    found = Fuzz()
+    yield found
+    found.pool.close()
+    report = os.environ.get("HEALTHCRAWL_FUZZ_REPORT")
+    if report:
+        Path(report).write_text(json.dumps(found.summary(), indent=2) + "\n", "utf-8")
 
 
 # -- Generated pages ----------------------------------------------------------------------------
@@ -175,8 +225,8 @@ def _batches(examples: int) -> range:
 @pytest.mark.parametrize("batch", _batches(EXAMPLES))
 @settings(FUZZ_SETTINGS, max_examples=min(EXAMPLES, BATCH))
 @given(page=pages, encoding=st.sampled_from(ENCODINGS))
-def test_generated_pages(batch: int, page: str, encoding: str, outcomes: Outcomes) -> None:
-    _check(_encode(page, encoding), outcomes, "generated")
+def test_generated_pages(batch: int, page: str, encoding: str, fuzz: Fuzz) -> None:
+    fuzz.check(_encode(page, encoding), "generated")
 
 
 # -- Mutated real pages -------------------------------------------------------------------------
@@ -220,10 +270,57 @@ def _mutate(data: bytes, kind: str, at: float, to: float, length: int, byte: int
 @settings(FUZZ_SETTINGS, max_examples=min(MUTATED, BATCH))
 @given(index=st.integers(0, 10_000), changes=mutations)
 def test_mutated_real_pages(
-    batch: int, index: int, changes: list[tuple[str, float, float, int, int]], outcomes: Outcomes
+    batch: int, index: int, changes: list[tuple[str, float, float, int, int]], fuzz: Fuzz
 ) -> None:
     pages = _real_pages()
     data = pages[index % len(pages)]
     for change in changes:
         data = _mutate(data, *change)
-    _check(data, outcomes, "mutated")
+    fuzz.check(data, "mutated")
+
+
+# -- Adversarial families ----------------------------------------------------------------------
+
+PROSE = (
+    "A fever is a temporary rise in body temperature, often due to an illness. Having a fever is"
+    " a sign that something out of the ordinary is going on in your body."
+)
+CONTROL = "".join(map(chr, [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+
+
+def _article(body: str = "", *, head: str = "", references: str = "", doctype: str = "") -> str:
+    """A plain article with a references list, the hostile part put where it bites."""
+    return (
+        f"{doctype or '<!DOCTYPE html>'}<html><head>{head}<title>Fever</title></head><body><main>"
+        f"<h1>Fever</h1><p>{PROSE}</p><p>{PROSE}</p>{body}<h2>References</h2><ol>"
+        f"<li>Smith J. Fever in adults. N Engl J Med. 2019;12(3):4-5.</li>{references}</ol>"
+        "</main></body></html>"
+    )
+
+
+FAMILIES: dict[str, Callable[[int], str]] = {
+    "meta-charset": lambda n: _article(head="<meta " * (n // 6)),
+    "doctype-subset": lambda n: _article(doctype="<!DOCTYPE [" * (n // 11)),
+    "reference-link-label": lambda n: _article(references=f"<li>Smith J. A title. {'[' * n}</li>"),
+    "reference-edges": lambda n: _article(references=f"<li>a{':' * n}x</li>"),
+    "reference-apa-journal": lambda n: _article(
+        references=f"<li>Smith, J. (2019). A title. Journal{', 1(' * (n // 4)}</li>"
+    ),
+    "reference-url-trim": lambda n: _article(references=f"<li>http://example.org/{')' * n}</li>"),
+    "bullet-term-end": lambda n: _article(f"<ul><li><b>{'.' * n}x</b> rest of the item</li></ul>"),
+    "control-characters": lambda n: _article(
+        f"<p title='{CONTROL * (n // 2 // len(CONTROL))}'>"
+        f"{(PROSE + CONTROL) * (n // 2 // (len(PROSE) + len(CONTROL)))}</p>"
+    ),
+    "empty-references": lambda n: _article(references="<li> </li><li>[2]</li>" * (n // 22)),
+    "anchors-without-href": lambda n: _article(f"<p>{'<a>x</a>' * (n // 8)}</p>"),
+    "tiny-elements": lambda n: _article(f"<p>{PROSE}{'<br>' * (n // 4)}</p>"),
+    "deep-nesting": lambda n: _article("<div>" * (n // 5)),
+}
+"""Issue 11's hostile inputs, each a function of how many hostile characters to put in."""
+
+
+@pytest.mark.parametrize("chars", FAMILY_CHARS)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_adversarial_families(family: str, chars: int, fuzz: Fuzz) -> None:
+    fuzz.check(FAMILIES[family](chars), f"family-{chars}/{family}")

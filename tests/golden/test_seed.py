@@ -1,5 +1,5 @@
 """The reference page, field by field: the 2013 MayoClinic.com ALS "Causes" page
-(tests/golden/mayoclinic-2013-als-causes.html, its text from ../shared/seed/)."""
+(fixture tests/golden/mayoclinic-2013-als-causes/page.html, its text from ../shared/seed/)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from healthcrawl.extractors import Record
 from healthcrawl.extractors.record import Bullet, Reference
 from tests.conftest import extract_valid
 
-PAGE = Path(__file__).parent / "mayoclinic-2013-als-causes.html"
+PAGE = Path(__file__).parent / "mayoclinic-2013-als-causes" / "page.html"
 URL = "http://www.mayoclinic.com/health/amyotrophic-lateral-sclerosis/DS00359/DSECTION=causes"
 BOILERPLATE = (
     "3 imperatives to transform health care in America",

@@ -189,6 +189,20 @@ def test_internal_dtd_subset_does_not_leak_into_the_page() -> None:
     assert "]>" not in record.text
 
 
+def test_internal_dtd_subset_leaves_html_lang_and_head_in_place() -> None:
+    """What `_drop_internal_subset` guards, checked on the tree: without it the subset's "]>"
+    opens <body> early, so <html lang> is dropped and the <head>'s elements land in the body."""
+    tree = parse.parse_html(
+        '<!DOCTYPE html [<!ENTITY a "b">]>\n<html lang="en"><head><title>T</title>'
+        '<link rel="canonical" href="https://example.org/c"></head><body><p>x</p></body></html>',
+        URL,
+    )
+    assert tree.get("lang") == "en"
+    assert [child.tag for child in tree] == ["head", "body"]
+    assert [child.tag for child in tree[0]] == ["title", "link"]
+    assert "".join(tree[1].itertext()) == "x"
+
+
 def test_entity_bomb_is_harmless_even_without_the_subset_rewrite(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -90,9 +90,15 @@ def test_every_reason_is_declared_once_with_a_meaning() -> None:
         "http_error",
         "invalid_record",
         "robots",
+        "out_of_scope",
+        "private_address",
         "download_error",
         "duplicate",
         "unreadable",
+        "timeout",
+        "worker_died",
+        "not_a_response",
+        "not_html_response",
     ]
     assert all(cls.meaning().endswith(".") for cls in REASONS.values())
     assert stat_key(NotHTMLError) == "healthcrawl/skipped/not_html"

@@ -142,3 +142,21 @@ def test_a_page_that_is_all_comments_keeps_them() -> None:
     record = extract_valid(page, URL)
     assert record.text.count(SENTENCE.strip()) == 6
     assert record.extractor.method == "trafilatura"
+
+
+TWO_DIVS = "<div>Onset 40-60 years</div><div>Median survival 3 years</div>"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        f"<ul><li>{TWO_DIVS}</li></ul>",
+        f"<ul><li><div>{TWO_DIVS}</div></li></ul>",
+        f"<table><tr><td>{TWO_DIVS}</td></tr></table>",
+    ],
+)
+def test_text_of_adjacent_blocks_does_not_run_together(markup: str) -> None:
+    """Blocks a browser sets apart ("3 beds" / "2.5 baths") must not become "3 beds2.5 baths"."""
+    page = _page(f"<main><h1>ALS</h1>{PARAGRAPHS}{markup}</main>")
+    assert "years Median" in " ".join(extract_valid(page, URL).text.split())
+    assert "yearsMedian" in extract(page, URL, disable={"block_spacing"}).text

@@ -36,10 +36,11 @@ from healthcrawl.schema import (
     json_schema,
     json_schema_text,
 )
+from tests.conftest import golden_records
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "output" / "schema" / "record.v1.json"
-GOLDEN = sorted((REPO / "tests" / "golden").glob("*.jsonl"))
+GOLDEN = golden_records()
 
 
 def _names(cls: type) -> list[str]:
@@ -314,7 +315,7 @@ def _sparse_record() -> Record:
 
 
 def _rows() -> list[dict[str, Any]]:
-    real = [json.loads(path.read_text("utf-8")) for path in GOLDEN]
+    real = list(GOLDEN)
     sparse = _sparse_record()
     empty = dataclasses.replace(sparse, bullets=(), references=(), sections=())
     return [*real, sparse.to_dict(), empty.to_dict()]

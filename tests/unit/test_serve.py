@@ -286,10 +286,59 @@ def test_count_and_reset(base: str) -> None:
         "/_test/flaky/k?fail=-1",
         "/_test/redirect?status=200",
         "/_test/status/999",
+        "/_test/page/k?s=-1",
+        "/_test/sitemap/k?n=x",
     ],
 )
 def test_bad_parameters_are_400(base: str, path: str) -> None:
     assert fetch(base + path)[0] == 400
+
+
+def test_page_route_is_a_page_per_key_counted_by_path(base: str) -> None:
+    fetch(base + "/_test/reset-count")
+    started = time.monotonic()
+    status, _, one = fetch(base + "/_test/page/one?s=0.2")
+    assert time.monotonic() - started >= 0.2
+    two = fetch(base + "/_test/page/two")[2]
+    assert status == 200
+    assert b"<title>Page one</title>" in one and b"<title>Page two</title>" in two
+    assert json.loads(fetch(base + "/_test/count")[2]) == {
+        "/_test/page/one": 1,
+        "/_test/page/two": 1,
+    }
+
+
+def test_sitemap_route_lists_n_pages(base: str) -> None:
+    status, headers, data = fetch(base + "/_test/sitemap/k?n=3&s=0.5")
+    assert (status, headers["Content-Type"]) == (200, "application/xml")
+    locs = re.findall(r"<loc>([^<]+)</loc>", data.decode())
+    assert locs == [f"{base}/_test/page/k-{i}?s=0.5" for i in range(3)]
+
+
+def test_out_of_scope_sitemap(base: str, site_root: Path) -> None:
+    port = int(base.rsplit(":", 1)[1])
+    data = fetch(base + "/_test/sitemap-out-of-scope")[2]
+    assert re.findall(r"<loc>([^<]+)</loc>", data.decode()) == [
+        f"{base}/_test/page/in-scope",
+        f"ftp://127.0.0.1:{port}/_test/page/ftp",
+        f"file://{site_root.resolve()}/medlineplus/asthma.html",
+        f"http://127.0.0.1:{port + 1}/_test/page/other-port",
+        f"http://localhost:{port}/_test/page/other-host",
+    ]
+
+
+def test_robots_delay(site_root: Path) -> None:
+    assert parse_args(["--robots-delay", "1.5"]).robots_delay == 1.5
+    server, url = start_server(site_root, quiet=True, robots_delay=0.3)
+    try:
+        started = time.monotonic()
+        assert fetch(url + "/a/c")[0] == 200
+        assert time.monotonic() - started < 0.3
+        assert fetch(url + "/robots.txt")[0] == 200
+        assert time.monotonic() - started >= 0.3
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_non_loopback_host_refused() -> None:

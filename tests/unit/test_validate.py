@@ -5,9 +5,7 @@ The schema itself is generated from the dataclasses: tests/unit/test_schema.py."
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from healthcrawl.extractors import extract
 from healthcrawl.output.validate import RecordInvalid, schema, validate
+from tests.conftest import golden_records
 
 URL = "https://example.org/health/fever"
 PAGE = (
@@ -186,10 +185,9 @@ def test_record_invalid_is_a_value_error() -> None:
 
 def test_both_validators_accept_every_golden_record() -> None:
     """validate() trusts fastjsonschema for valid records; jsonschema must agree on them."""
-    golden = sorted((Path(__file__).parents[1] / "golden").glob("*.jsonl"))
+    golden = golden_records()
     assert len(golden) >= 8
     reference = Draft202012Validator(schema())
-    for path in golden:
-        record = json.loads(path.read_text("utf-8"))
-        validate(record, label=path.name)
-        assert list(reference.iter_errors(record)) == [], path.name
+    for record in golden:
+        validate(record, label=record["url"])
+        assert list(reference.iter_errors(record)) == [], record["url"]
