@@ -29,6 +29,8 @@ Misbehaviour routes:
     /_test/loop-a, /_test/loop-b     302 to each other
     /_test/flaky/<key>?fail=1&status=503&page=PATH
                                      first `fail` hits of key answer `status`
+    /_test/cut/<key>?fail=1&page=PATH  half the body under the full Content-Length, `fail`
+                                     times, then the whole page
     /_test/ratelimit/<key>?n=1&retry_after=2&page=PATH
                                      first `n` hits answer 429 + Retry-After
     /_test/png-as-html               a real PNG labelled text/html
@@ -368,6 +370,17 @@ def route_flaky(req: Request, m: re.Match[str]) -> Reply:
     return page_or_default(req, "Recovered")
 
 
+def route_cut(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/cut/<key>: `fail` times the page's first half under its full Content-Length, then
+    the connection closes (a download cut off mid-body); then the whole page."""
+    fail = query_arg(req, "fail", 1, 0, 10**6)
+    reply = page_or_default(req, "Cut off")
+    if bump(req, "cut/" + m[1]) >= fail or not isinstance(reply.body, bytes):
+        return reply
+    half = reply.body[: len(reply.body) // 2]
+    return Reply(200, [half], reply.content_type, {"Connection": "close"}, len(reply.body))
+
+
 def route_ratelimit(req: Request, m: re.Match[str]) -> Reply:
     """/_test/ratelimit/<key>: 429 with Retry-After n times, then the page."""
     limit = query_arg(req, "n", 1, 0, 10**6)
@@ -468,6 +481,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
         (r"/_test/redirect", route_redirect),
         (r"/_test/loop(?:/(\d{1,9})|-([ab]))", route_loop),
         (r"/_test/flaky/([^/]+)", route_flaky),
+        (r"/_test/cut/([^/]+)", route_cut),
         (r"/_test/ratelimit/([^/]+)", route_ratelimit),
         (r"/_test/png-as-html", route_png_as_html),
         (r"/_test/bad-charset", route_bad_charset),

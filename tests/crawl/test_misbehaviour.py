@@ -87,3 +87,17 @@ def test_one_page_under_several_urls_gives_one_record(site_url: str, tmp_path: P
     assert result.records[0]["canonical_url"] == f"{site_url}/_test/variants"
     assert result.skipped("duplicate") == 3
     assert result.stats["item_dropped_count"] == 3
+
+
+def test_a_cut_off_download_is_retried_not_dropped(site_url: str, tmp_path: Path) -> None:
+    page = "/diseases/5786/amyotrophic-lateral-sclerosis"
+    result = crawl_urls(
+        tmp_path, site_url,
+        [f"/_test/cut/once?fail=1&page={page}", f"/_test/cut/always?fail=99&page={page}"],
+        RETRY_TIMES="2",
+    )  # fmt: skip
+    assert [r["url"] for r in result.records] == [f"{site_url}/_test/cut/once?fail=1&page={page}"]
+    assert result.stats["retry/count"] == 3  # once for the first, twice for the second
+    assert result.skipped("download_error") == 1  # the second, after its retries
+    assert result.skipped("no_main_content") == result.skipped("not_html") == 0
+    assert "DataLoss" in result.log or "data loss" in result.log.lower()
