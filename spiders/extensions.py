@@ -16,6 +16,8 @@ from twisted.internet import task
 from healthcrawl.skips import REASONS, STAT_PREFIX
 
 logger = logging.getLogger(__name__)
+INCREMENTAL_COUNTS = ("new", "changed", "unchanged", "gone", "bytes_saved")
+"""The stats incremental/<name> of a HEALTHCRAWL_STATE crawl, in summary-line order."""
 
 
 class CrawlProgress:
@@ -64,12 +66,22 @@ class CrawlProgress:
 
 
 def summary_line(stats: dict[str, Any], reason: str) -> str:
-    """`healthcrawl summary: ...` with pages fetched, records written and skips by reason."""
-    skipped = {r: stats.get(STAT_PREFIX + r, 0) for r in REASONS}
+    """`healthcrawl summary: ...` with pages fetched, records written and the skips by reason
+    (those that happened, in the order REASONS declares them)."""
+    skipped = [f"{r}={stats[STAT_PREFIX + r]}" for r in REASONS if stats.get(STAT_PREFIX + r)]
     return (
         f"healthcrawl summary: {stats.get('response_received_count', 0)} pages fetched, "
         f"{stats.get('healthcrawl/records_written', 0)} records written to "
         f"{stats.get('healthcrawl/output', '-')}; skipped: "
-        + ", ".join(f"{r}={n}" for r, n in skipped.items())
+        + (", ".join(skipped) or "none")
+        + _incremental_part(stats)
         + f" (finish reason: {reason})"
     )
+
+
+def _incremental_part(stats: dict[str, Any]) -> str:
+    """`; incremental: new=N, changed=N, unchanged=N, gone=N, bytes_saved=N` when any is set."""
+    counts = {k: stats.get(f"incremental/{k}", 0) for k in INCREMENTAL_COUNTS}
+    if not any(counts.values()):
+        return ""
+    return "; incremental: " + ", ".join(f"{k}={n}" for k, n in counts.items())
