@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from .profiles import BY_KEY
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1.1"
 """A new optional field is a minor bump ("1.1", its `since`); a rename or removal is "2"."""
 
 BlockType = Literal["paragraph", "list", "table"]
@@ -214,6 +214,12 @@ class Record:
         minLength=1,
     )
     extractor: ExtractorInfo = describe("What made the record.")
+    change: Literal["new", "changed"] | None = describe(
+        "In an incremental crawl (HEALTHCRAWL_STATE): new, a page the crawl state did not "
+        "hold; changed, its text differs from the stored one. Null outside one.",
+        default=None,
+        since="1.1",
+    )
     schema_version: str = describe(
         "Version of this schema; a rename or removal makes record.v2.json.",
         default=SCHEMA_VERSION,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
@@ -37,9 +37,17 @@ from healthcrawl.workers import WorkerPool
 
 from .ledger import Ledger, ledger_path
 from .sinks import Sink, sink_for
+from .state import CrawlState, Revisits
 
 logger = logging.getLogger(__name__)
 _REMEMBERED_OUTPUT = "healthcrawl-output.txt"
+
+
+class Unchanged(DropItem):
+    """An incremental crawl's page whose record would repeat the stored one: nothing written."""
+
+    def __init__(self, url: str | None, why: str) -> None:
+        super().__init__(f"unchanged ({why}) {url}", log_level="DEBUG")
 
 
 class OutputSettingError(ValueError):
@@ -148,6 +156,13 @@ class RecordPipeline:
                 "without the time budget per page"
             )
         self.stats.set_value("healthcrawl/output", str(path))
+        self.revisits: Revisits | None = None
+        state_path = self.crawler.settings.get("HEALTHCRAWL_STATE")
+        if state_path:  # refused before any request if foreign: spiders/incremental.py
+            state = CrawlState(Path(state_path))
+            state.open()
+            self.crawler.signals.connect(state.close, signal=signals.spider_closed, weak=False)
+            self.revisits = Revisits(state, self.stats.inc_value)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
@@ -159,6 +174,9 @@ class RecordPipeline:
         if not isinstance(item, Page):
             raise TypeError(f"RecordPipeline expects Page items, got {type(item).__name__}")
         profile = getattr(self.crawler.spider, "profile", None)
+        if self.revisits is not None and item.status == 304:
+            self.revisits.not_modified(item)
+            raise Unchanged(item.url, "HTTP 304")
         try:
             if self.pool is None:
                 record = extract_page(item, profile)
@@ -166,10 +184,16 @@ class RecordPipeline:
                 record = await asyncio.wrap_future(self.pool.submit(item.url, item, profile))
             if record["id"] in self.ledger:
                 raise DuplicateRecord(item.url, f"record {record['id']} is already written")
+            if self.revisits is not None:
+                record["change"] = self.revisits.change(item, record)
+                if record["change"] is None:
+                    raise Unchanged(item.url, "same text")
         except Skip as skip:
             self.stats.inc_value(stat_key(skip))
             raise DropItem(f"skipped ({skip.reason}) {skip}") from None
         self.sink.write(record)
         self.ledger.add(record["id"], record["url"])
+        if self.revisits is not None:
+            self.revisits.written(item, record)
         self.stats.inc_value("healthcrawl/records_written")
         return record

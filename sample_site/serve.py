@@ -45,6 +45,15 @@ Misbehaviour routes:
                                      crawl seeded here must refuse: ftp://
                                      and file:// ones, another port, another
                                      host (localhost)
+    /_test/site/<key>/sitemap.xml    urlset of every page of an editable site of 10
+                                     pages; pages 0-3 carry <lastmod>, the others none
+    /_test/site/<key>/page/<i>       page i: ETag and Last-Modified, 304 to a matching
+                                     If-None-Match (else If-Modified-Since), 404 once gone
+    /_test/site/<key>/edit/<i>?text=N&banner=N&gone=1&rotate=1&blind304=1
+                                     change page i (creating it): its main text, only its
+                                     banner, remove it, an ETag new on every answer, 304s
+                                     to unconditional requests; `lastmod` moves
+    /_test/site/<key>/stats          JSON {"not_modified": 304s answered}
     /_test/count                     JSON {path: hits} of all other requests
     /_test/reset-count               clears those hits
 
@@ -463,6 +472,111 @@ def route_sitemap_out_of_scope(req: Request, m: re.Match[str]) -> Reply:
     return Reply(200, xml_list("urlset", "url", locs), "application/xml")
 
 
+@dataclass
+class SitePage:
+    """One page of an editable /_test/site/: what its text and banner say, and its version."""
+
+    text: int = 0
+    banner: int = 0
+    version: int = 0
+    gone: bool = False
+    rotate: bool = False
+    blind304: bool = False
+
+
+SITE_PAGES = 10
+SITE_DATED = 4
+"""Pages below this index carry <lastmod> in the site's sitemap; the others none."""
+SITE_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z; version v was modified v hours later
+
+
+def site_pages(req: Request, key: str) -> dict[int, SitePage]:
+    """The pages of site `key`, SITE_PAGES fresh ones on first use (call under the lock)."""
+    return req.server.sites.setdefault(key, {i: SitePage() for i in range(SITE_PAGES)})
+
+
+def site_body(i: int, page: SitePage) -> bytes:
+    """An article whose text follows `text`; the banner (boilerplate) follows `banner`."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Topic {i}</title>'
+        f'</head>\n<body><div role="banner" class="site-banner"><p>Banner {page.banner}: our '
+        f"clinic opens late on holidays.</p></div>\n<article><h1>Topic {i}</h1><p>Version "
+        f"{page.text} of the article on topic {i}.</p>{ARTICLE_TEXT}</article></body></html>\n"
+    ).encode()
+
+
+def route_site(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/site/<key>/...: a site edited between crawls, for incremental re-crawls."""
+    key, what, index = m[1], m[2], int(m[3]) if m[3] else -1
+    with req.server.lock:
+        pages = site_pages(req, key)
+        if what == "sitemap.xml":
+            return Reply(200, site_sitemap(req, key, pages), "application/xml")
+        if what == "stats":
+            data = {"not_modified": req.server.counters[f"site-304:{key}"]}
+            return Reply(200, json.dumps(data).encode(), "application/json")
+        if what == "edit":
+            return edit_site_page(req, pages.setdefault(index, SitePage()))
+        page = pages.get(index)
+        if page is None or page.gone:
+            return html_reply(404, "Not Found")
+        reply = site_page_reply(req, key, index, page)
+        if reply.status == 304:
+            req.server.counters[f"site-304:{key}"] += 1
+        return reply
+
+
+def site_sitemap(req: Request, key: str, pages: dict[int, SitePage]) -> bytes:
+    """Every page, gone ones too (a stale sitemap), the first SITE_DATED with <lastmod>."""
+    items = []
+    for i, page in sorted(pages.items()):
+        loc = f"<loc>{req.server.base_url}/_test/site/{key}/page/{i}</loc>"
+        dated = i < SITE_DATED
+        lastmod = f"<lastmod>{site_time(page, '%Y-%m-%dT%H:%M:%SZ')}</lastmod>" if dated else ""
+        items.append(f"<url>{loc}{lastmod}</url>")
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    urlset = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    return (head + urlset + "".join(items) + "</urlset>\n").encode()
+
+
+def site_time(page: SitePage, layout: str) -> str:
+    return time.strftime(layout, time.gmtime(SITE_EPOCH + 3600 * page.version))
+
+
+def edit_site_page(req: Request, page: SitePage) -> Reply:
+    """Apply the query to the page; any edit moves its version (Last-Modified, lastmod)."""
+    for name in ("text", "banner"):
+        if name in req.query:
+            setattr(page, name, query_arg(req, name, 0, 0, 1_000_000))
+    for name in ("gone", "rotate", "blind304"):
+        if name in req.query:
+            setattr(page, name, req.query[name] == "1")
+    page.version += 1
+    return Reply(200, b"edited\n", "text/plain")
+
+
+def site_page_reply(req: Request, key: str, i: int, page: SitePage) -> Reply:
+    """200 with validators, or 304 when the request's validators still match (RFC 9110 13.1:
+    If-None-Match wins over If-Modified-Since)."""
+    serial = 0
+    if page.rotate:  # under route_site's lock already
+        serial = req.server.counters[f"site-etag:{key}:{i}"] = (
+            req.server.counters[f"site-etag:{key}:{i}"] + 1
+        )
+    etag = f'"{i}-{page.text}-{page.banner}-{serial}"'
+    modified = site_time(page, "%a, %d %b %Y %H:%M:%S GMT")
+    headers = {"ETag": etag, "Last-Modified": modified}
+    asked_etag = req.headers.get("If-None-Match")
+    asked_since = req.headers.get("If-Modified-Since")
+    if asked_etag is not None:
+        fresh = etag in (tag.strip() for tag in asked_etag.split(","))
+    else:
+        fresh = asked_since is not None and asked_since == modified
+    if fresh or page.blind304:
+        return Reply(304, headers=headers)
+    return Reply(200, site_body(i, page), headers=headers)
+
+
 def route_count(req: Request, m: re.Match[str]) -> Reply:
     """/_test/count and /_test/reset-count: prove what was (never) fetched."""
     with req.server.lock:
@@ -490,6 +604,7 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
         (r"/_test/page/([^/]+)", route_page),
         (r"/_test/sitemap/([^/]+)", route_sitemap),
         (r"/_test/sitemap-out-of-scope", route_sitemap_out_of_scope),
+        (r"/_test/site/([\w-]+)/(sitemap\.xml|stats|page|edit)(?:/(\d{1,6}))?", route_site),
         (r"/_test/(reset-)?count", route_count),
     ]
 ]
@@ -532,6 +647,7 @@ class SampleServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.hits: Counter[str] = Counter()
         self.counters: Counter[str] = Counter()
+        self.sites: dict[str, dict[int, SitePage]] = {}
         try:
             self.redirects = load_redirects(self.root)
             self.gard = gard_routes(gard_corpus, self.base_url) if gard_corpus else {}

@@ -57,6 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
     "healthcrawl.spiders.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "healthcrawl.spiders.middlewares.BackoffRetryMiddleware": 550,
+    "healthcrawl.spiders.incremental.ConditionalRequestMiddleware": 580,  # HEALTHCRAWL_STATE
     "healthcrawl.spiders.warc.WarcRecorder": 950,  # off unless -s HEALTHCRAWL_WARC=path.warc.gz
 }
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
@@ -77,6 +78,9 @@ HEALTHCRAWL_STATS_FILE = None
 HEALTHCRAWL_OUTPUT = None
 """File the pipeline appends records to (like -o); default output/<spider>/<spider>-<UTC
 date>.jsonl. Its format follows its suffix (see healthcrawl.output.sinks)."""
+HEALTHCRAWL_STATE = None
+"""SQLite crawl state of an incremental re-crawl (output/state.py): pages it holds are requested
+conditionally, and only new or changed ones are written, with `change` set. Off by default."""
 HEALTHCRAWL_EXTRACT_WORKERS = None
 """Processes extracting records off the reactor thread (default: number of cores);
 0 extracts in the reactor thread (slower, and without the time budget; for comparison only)."""

@@ -38,8 +38,8 @@ with a fever.</p>
 """
 FIELDS = (
     "id, url, canonical_url, source, fetched_at, language, title, sections, bullets, references, "
-    "byline, doc_id, date_modified, date_published, rights, text, extractor, schema_version, "
-    "detail, skip"
+    "byline, doc_id, date_modified, date_published, rights, text, extractor, change, "
+    "schema_version, detail, skip"
 )
 SHELL = (
     '<!DOCTYPE html><html lang="en"><head><title>Loading</title></head>'
@@ -170,7 +170,7 @@ BROKEN = {
     ),
     "newer": (
         lambda f: _edit(f / "expected.json", schema_version="2"),
-        "expected.json is schema version 2, newer than this healthcrawl's 1: check it with a "
+        "expected.json is schema version 2, newer than this healthcrawl's 1.1: check it with a "
         "newer healthcrawl",
     ),
     "no-page": (

@@ -67,7 +67,7 @@ def test_module_prints_the_schema() -> None:
 
 def test_top_level_properties_are_the_record_fields_in_order() -> None:
     assert list(json_schema()["properties"]) == _names(Record)
-    assert json_schema()["required"] == _names(Record)
+    assert json_schema()["required"] == [n for n in _names(Record) if n != "change"]
     assert json_schema()["additionalProperties"] is False
 
 
@@ -158,7 +158,7 @@ def _properties(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def test_every_property_has_a_description() -> None:
     found = list(_properties(json_schema(), "#"))
-    assert len(found) == 18 + 4 + 3 + 5 + 2 + 3 + 16
+    assert len(found) == 19 + 4 + 3 + 5 + 2 + 3 + 16
     missing = [where for where, sub in found if not str(sub.get("description", "")).strip()]
     assert missing == []
 
@@ -178,10 +178,12 @@ def test_schema_is_draft_2020_12_and_compiles_as_draft_07() -> None:
     assert json_schema()["properties"]["sections"]["items"] == {"$ref": "#/$defs/section"}
 
 
-def test_current_version_is_one_const_with_no_version_rules() -> None:
-    assert json_schema()["properties"]["schema_version"]["const"] == "1"
-    assert "allOf" not in json_schema()
-    assert json_schema()["title"] == "healthcrawl record, schema version 1"
+def test_current_version_1_1_requires_change_and_accepts_1() -> None:
+    assert json_schema()["properties"]["schema_version"]["enum"] == ["1", "1.1"]
+    (rule,) = json_schema()["allOf"]
+    assert rule["if"]["properties"]["schema_version"] == {"const": "1.1"}
+    assert rule["then"] == {"required": ["change"]}
+    assert json_schema()["title"] == "healthcrawl record, schema version 1.1"
 
 
 # A record two minor versions on, to test schema evolution without adding a real field.
@@ -357,6 +359,7 @@ def test_arrow_columns_and_nullability() -> None:
         "date_modified",
         "date_published",
         "rights",
+        "change",
     ]
     block = schema.field("sections").type.value_type.field("blocks").type.value_type
     assert [f.name for f in block] == _names(Block)

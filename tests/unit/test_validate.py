@@ -121,12 +121,12 @@ def test_valid_record_passes(record: dict[str, Any]) -> None:
         ),
         (
             lambda r: r.update(schema_version="2"),
-            "/schema_version: '1' was expected",
+            "/schema_version: '2' is not one of ['1', '1.1']",
             "/schema_version",
         ),
         (
-            lambda r: r.update(schema_version="1.1"),
-            "/schema_version: '1' was expected",
+            lambda r: r.update(schema_version="1.2"),
+            "/schema_version: '1.2' is not one of ['1', '1.1']",
             "/schema_version",
         ),
     ],
@@ -191,3 +191,12 @@ def test_both_validators_accept_every_golden_record() -> None:
     for record in golden:
         validate(record, label=record["url"])
         assert list(reference.iter_errors(record)) == [], record["url"]
+
+
+def test_version_1_record_without_change_still_validates(record: dict[str, Any]) -> None:
+    old = _broken(record, lambda r: (r.pop("change"), r.update(schema_version="1")))
+    validate(old)
+    with pytest.raises(RecordInvalid, match="^/: 'change' is a required property$"):
+        validate(_broken(record, lambda r: r.pop("change")))
+    with pytest.raises(RecordInvalid, match=r"^/change: 'gone' is not one of"):
+        validate(_broken(record, lambda r: r.update(change="gone")))
