@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from .opening import Opening
+from .opening import Database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -29,8 +29,10 @@ def ledger_path(output: Path) -> Path:
     return output.with_name(output.name + ".ledger.sqlite")
 
 
-class Ledger(Opening):
+class Ledger(Database):
     """`with Ledger(path) as ledger: ...`; path None keeps it in memory (for stdout output)."""
+
+    kind = "ledger"
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -45,17 +47,6 @@ class Ledger(Opening):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError(f"ledger {self.path or ':memory:'} is not open")
-        return self._db
 
     def __contains__(self, record_id: object) -> bool:
         found = self.db.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone()

@@ -20,7 +20,7 @@ from typing import Any
 
 from healthcrawl.page import Page
 
-from .opening import Opening
+from .opening import Database
 
 APPLICATION_ID = 0x48435354
 """`PRAGMA application_id` of a healthcrawl state file ("HCST")."""
@@ -68,8 +68,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
-class CrawlState(Opening):
+class CrawlState(Database):
     """`with CrawlState(path) as state: ...`; see the module docstring for who writes what."""
+
+    kind = "crawl state"
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -89,17 +91,6 @@ class CrawlState(Opening):
             db.close()
             raise
         self._db = db
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError(f"crawl state {self.path} is not open")
-        return self._db
 
     def get(self, url: str) -> PageState | None:
         row = self.db.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()
