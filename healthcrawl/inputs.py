@@ -78,6 +78,12 @@ def reader_for(path: str) -> Reader | None:
     return next((r for suffix, r in READERS.items() if name.endswith(suffix)), None)
 
 
+def holds_many(path: str) -> bool:
+    """Whether one path can hold many pages (an archive), so it needs more than one worker."""
+    reader = reader_for(path)
+    return reader is not None and reader is not read_html
+
+
 def expand(paths: Sequence[str]) -> Iterator[str]:
     """Files as given, directories recursively (sorted, files with a known suffix), so the
     output order is reproducible."""

@@ -28,7 +28,15 @@ from healthcrawl.extractors import DEFAULT_MAX_BYTES
 from healthcrawl.extractors.errors import Skip
 from healthcrawl.extractors.profiles import BY_KEY
 from healthcrawl.fixtures.commands import add_check, add_snapshot
-from healthcrawl.inputs import STDIN, Entry, UrlMapError, entries, expand, read_url_map
+from healthcrawl.inputs import (
+    STDIN,
+    Entry,
+    UrlMapError,
+    entries,
+    expand,
+    holds_many,
+    read_url_map,
+)
 from healthcrawl.workers import PAGE_TIMEOUT, WorkerPool
 
 from .ledger import Ledger, ledger_path
@@ -125,7 +133,8 @@ def _run_extract(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     not_failures: Counter[str] = Counter()
     with sink, ledger, _progress(len(paths)) as tick:
         ledger.adopt(sink.existing())
-        for label, outcome in _outcomes(entries(paths, urls), min(args.jobs, len(paths)), options):
+        workers = args.jobs if any(holds_many(p) for p in paths) else min(args.jobs, len(paths))
+        for label, outcome in _outcomes(entries(paths, urls), workers, options):
             tick()
             if isinstance(outcome, Skip) and not outcome.failure:
                 not_failures[outcome.reason] += 1
