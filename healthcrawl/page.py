@@ -7,6 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+"""Media types healthcrawl extracts; a response without a Content-Type is taken as HTML."""
+
+
+def media_type(content_type: str | None) -> str:
+    """ "text/html; charset=utf-8" -> "text/html"; no header -> "text/html"."""
+    return (content_type or "text/html").split(";")[0].strip().lower()
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

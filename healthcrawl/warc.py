@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from healthcrawl.extractors.errors import Skip
-from healthcrawl.page import Page
+from healthcrawl.page import HTML_TYPES, Page, media_type
 from healthcrawl.skips import NotAResponse, NotHtmlResponse, UnreadableInput
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from healthcrawl.inputs import Entry
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 """Responses of these media types (or of none) are pages; any other is not_html_response."""
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_WARC_HEADER = 1 << 20
@@ -176,11 +175,10 @@ def _not_html(record: WarcRecord) -> str | None:
     """None for an HTML response (or one without a Content-Type); else what it is instead."""
     if record.http_headers is None:
         return f"not an HTTP response (WARC Content-Type {record.headers.get('Content-Type')!r})"
-    content_type = record.http_headers.get("Content-Type")
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if content_type is None or media_type in HTML_TYPES:
+    kind = media_type(record.http_headers.get("Content-Type"))
+    if kind in HTML_TYPES:
         return None
-    return f"Content-Type {media_type!r}"
+    return f"Content-Type {kind!r}"
 
 
 def _headers(record: WarcRecord) -> dict[str, str]:

@@ -26,14 +26,13 @@ from twisted.python.failure import Failure
 
 from healthcrawl.extractors.errors import HttpStatusError, NotHTMLError, PageTooLargeError, Skip
 from healthcrawl.extractors.profiles import BY_KEY
-from healthcrawl.page import Page
+from healthcrawl.page import HTML_TYPES, Page, media_type
 from healthcrawl.skips import DownloadFailed, RobotsDisallowed, stat_key
 
 from .scope import RequestRefused
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
@@ -131,11 +130,9 @@ class HealthSpider(Spider):
 
     def parse_page(self, response: Response) -> Iterator[Page]:
         """The page as an item, if it is HTML; anything else is a counted skip."""
-        content_type = (
-            response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
-        )
-        if content_type not in HTML_TYPES:
-            kind = content_type.decode("latin-1")
+        header = response.headers.get(b"Content-Type")
+        kind = media_type(header.decode("latin-1") if header is not None else None)
+        if kind not in HTML_TYPES:
             self.skip(NotHTMLError(response.url, f"Content-Type {kind!r}"))
             return
         headers = {
