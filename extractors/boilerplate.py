@@ -44,6 +44,8 @@ _MAX_PROSE_SHARE = 0.5
 """Nor one holding more than half of the page's prose: a content column whose class says
 "sidebar-first-only" or "col-print-7" is the article, however small its share of all text."""
 _PROSE_MIN_CHARS = 80
+_CARD_RUN = 3
+"""Sibling <article>s that make a list of cards rather than one article."""
 _LANDMARKS = etree.XPath(
     "//nav | //aside | //form | //button | //select"
     " | //*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='search'"
@@ -112,11 +114,23 @@ def prose_lengths(tree: etree._Element) -> dict[etree._Element, int]:
     prose = {}
     for paragraph in tree.iter("p"):
         length = len(paragraph.text_content())
-        if length >= _PROSE_MIN_CHARS:
+        if length >= _PROSE_MIN_CHARS and not _in_cards(paragraph):
             linked = sum(len(a.text_content()) for a in paragraph.iter("a"))
             if linked * 2 < length:
                 prose[paragraph] = length
     return prose
+
+
+def _in_cards(paragraph: etree._Element) -> bool:
+    """Inside one of a run of sibling <article>s nested in another <article>: "you may also
+    like" cards, whose teasers are other pages' prose, not this one's. (A run of articles
+    that is not nested is a thread's posts or a feed: those are the page's content.)"""
+    articles = paragraph.iterancestors("article")
+    card, outer = next(articles, None), next(articles, None)
+    if card is None or outer is None:
+        return False
+    parent = card.getparent()
+    return parent is not None and sum(child.tag == "article" for child in parent) >= _CARD_RUN
 
 
 def _holds_prose(element: etree._Element, prose: dict[etree._Element, int], most: float) -> bool:

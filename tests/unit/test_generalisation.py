@@ -160,3 +160,44 @@ def test_text_of_adjacent_blocks_does_not_run_together(markup: str) -> None:
     page = _page(f"<main><h1>ALS</h1>{PARAGRAPHS}{markup}</main>")
     assert "years Median" in " ".join(extract_valid(page, URL).text.split())
     assert "yearsMedian" in extract(page, URL, disable={"block_spacing"}).text
+
+
+TEASER = "Another page's story, whose teaser is long enough to read like an article's prose. "
+SHARE = "".join(f"<a class='share' href='https://{n}.example/share'>{n}</a> " for n in ("wa", "fb"))
+CARDS = (
+    "<article class='post'><h3>You may also like</h3>"
+    + "".join(
+        f"<article class='post card'><a href='/story/{n}'><img src='/{n}.jpg'></a>"
+        f"<div>{SHARE}</div><p>{n}. {TEASER * 5}</p></article>"
+        for n in range(4)
+    )
+    + "</article>"
+)
+"""Related-post cards, <article>s nested in an <article> beside the story's, each teaser longer
+than the story's own paragraphs: the yardstick of the page's prose must not count them."""
+STORY = (
+    f"<article class='post'><h1>ALS</h1><p>1. {SENTENCE * 2}</p><p>2. {SENTENCE * 2}</p></article>"
+)
+
+
+def test_related_post_cards_nested_in_an_article_are_not_prose() -> None:
+    record = extract_valid(_page(f"<div id='primary'>{STORY}{CARDS}</div>"), URL)
+    assert record.text.count(SENTENCE.strip()) == 4
+    assert TEASER.strip() not in record.text
+
+
+def test_without_the_card_run_the_teasers_count_as_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the card rule prevents: teasers counted as prose make our text look short, and the
+    full comparison that runs then takes the cards in."""
+    from healthcrawl.extractors import boilerplate
+
+    monkeypatch.setattr(boilerplate, "_CARD_RUN", 10**9)
+    record = extract_valid(_page(f"<div id='primary'>{STORY}{CARDS}</div>"), URL)
+    assert TEASER.strip() in record.text
+
+
+def test_a_thread_of_sibling_articles_is_still_the_content() -> None:
+    """Sibling <article>s not nested in another article are a thread's posts: kept."""
+    posts = "".join(f"<article class='post'><p>{n}. {TEASER * 3}</p></article>" for n in range(4))
+    record = extract_valid(_page(f"<main><h1>Forum thread</h1>{posts}</main>"), URL)
+    assert record.text.count(TEASER.strip()) == 12
