@@ -29,6 +29,7 @@ from .errors import (
     NotHTMLError,
     PageTooDeepError,
     PageTooLargeError,
+    TooManyElementsError,
 )
 from .listing import is_listing
 from .parse import DEFAULT_MAX_BYTES, decode_html, parse_html
@@ -50,6 +51,7 @@ __all__ = [
     "NotHTMLError",
     "PageTooDeepError",
     "PageTooLargeError",
+    "TooManyElementsError",
     "RULES",
     "Record",
     "extract",

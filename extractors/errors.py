@@ -77,6 +77,12 @@ class PageTooDeepError(ExtractionError):
     reason = "too_deep"
 
 
+class TooManyElementsError(ExtractionError):
+    """More elements than any real page has (a tag bomb), refused before the costly passes."""
+
+    reason = "too_many_elements"
+
+
 class NoMainContentError(ExtractionError):
     """Nothing but boilerplate: no main text is left after boilerplate removal."""
 

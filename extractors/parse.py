@@ -29,10 +29,15 @@ from .errors import (
     NotHTMLError,
     PageTooDeepError,
     PageTooLargeError,
+    TooManyElementsError,
 )
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Pages above this are refused before parsing (matches the crawler's DOWNLOAD_MAXSIZE)."""
+MAX_ELEMENTS = 100_000
+"""Pages with more elements are refused once parsed: each element costs the later passes about
+50 µs, so 250,000 `<br>` (1 MB) took 13 s and 543 MiB. The largest of 679 real pages measured
+(benchmarks and ../shared/pages, 2019-2026) had 14,319."""
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -140,6 +145,11 @@ def parse_html(text: str, source: str | None) -> etree._Element:
             )
     if tree is None:
         raise NotHTMLError(source, "no HTML elements in the document")
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_ELEMENTS:
+        raise TooManyElementsError(
+            source, f"{elements:,} elements, past the limit of {MAX_ELEMENTS:,}"
+        )
     return tree
 
 

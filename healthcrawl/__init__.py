@@ -23,6 +23,7 @@ from healthcrawl.extractors.errors import (
     PageTooDeepError,
     PageTooLargeError,
     Skip,
+    TooManyElementsError,
 )
 from healthcrawl.output.validate import RecordInvalid, validate
 from healthcrawl.page import Page
@@ -39,6 +40,7 @@ __all__ = [
     "Page",
     "PageTooDeepError",
     "PageTooLargeError",
+    "TooManyElementsError",
     "Record",
     "RecordInvalid",
     "Skip",

@@ -85,6 +85,7 @@ def test_every_reason_is_declared_once_with_a_meaning() -> None:
         "encoding",
         "too_large",
         "too_deep",
+        "too_many_elements",
         "no_main_content",
         "listing_page",
         "http_error",

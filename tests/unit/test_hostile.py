@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from healthcrawl.extractors import TooManyElementsError, extract, parse
 from healthcrawl.extractors.bullets import split_term
+from healthcrawl.extractors.normalise import _unwrap
 from healthcrawl.extractors.parse import decode_html, parse_html, sanitise_text
 from healthcrawl.extractors.record import Reference
 from healthcrawl.extractors.references import _clean, parse_reference, parse_references
@@ -73,6 +75,11 @@ def _split_bold(bold: str) -> tuple[str | None, str]:
     return split_term(_bold_item(bold), bold + " rest of the item")
 
 
+def _unwrap_anchors(page: str) -> None:
+    tree = parse_html(page, URL)
+    _unwrap(tree, tree.xpath("//a[not(@href)]"))
+
+
 @pytest.mark.parametrize(
     ("call", "make", "n"),
     [
@@ -120,6 +127,12 @@ def _split_bold(bold: str) -> tuple[str | None, str]:
             id="reference-url-trim",
         ),
         pytest.param(_split_bold, lambda n: "." * n + "x", 5_000, id="bullet-term-end"),
+        pytest.param(
+            _unwrap_anchors,
+            lambda n: "<p>" + "<a name='x'>y</a>" * (n // 17) + "</p>",
+            68_000,  # 4,000 and 40,000 anchors in one paragraph; drop_tag() each: 0.05 -> 3.4 s
+            id="named-anchor-unwrap",
+        ),
     ],
 )
 def test_pattern_time_grows_linearly(
@@ -312,3 +325,25 @@ def test_empty_reference_items_give_a_valid_record() -> None:
         (1, "Smith J. A title. Journal. 2019;1(2):3-4."),
         (2, "Doe A. Another title. Journal. 2020;5:6."),
     ]
+
+
+# -- 5. Tag bombs ------------------------------------------------------------------------------
+
+
+def test_a_tag_bomb_is_refused_once_parsed() -> None:
+    """250,000 <br> in 1 MB (well under the size limit) took 13 s and 543 MiB before the cap;
+    with the page's own 9 elements, 250,009."""
+    page = _page().replace("</main>", "<br>" * 250_000 + "</main>")
+    with pytest.raises(TooManyElementsError) as refused:
+        extract(page, URL)
+    assert str(refused.value) == f"{URL}: 250,009 elements, past the limit of 100,000"
+    assert refused.value.reason == "too_many_elements"
+
+
+def test_the_element_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    elements = sum(1 for _ in parse_html(_page(), URL).iter())
+    monkeypatch.setattr(parse, "MAX_ELEMENTS", elements)
+    assert extract_valid(_page(), URL).title == "Fever"
+    monkeypatch.setattr(parse, "MAX_ELEMENTS", elements - 1)
+    with pytest.raises(TooManyElementsError, match=f"{elements:,} elements, past the limit of"):
+        extract(_page(), URL)
