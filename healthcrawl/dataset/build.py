@@ -61,7 +61,7 @@ def _first_pass(
     """Each record's entry and source, its id and exact duplicates, and the templates."""
     entries: list[Entry] = []
     sources: list[str] = []
-    counter = TemplateCounter()
+    counter = TemplateCounter(share=options.template_share)
     counted: set[bytes] = set()
     for number, record in passes.first(summary.problems):
         summary.read[record["source"]] += 1

@@ -15,7 +15,7 @@ from .chunks import TINY_SHARE, chunk_schema
 from .dedup import KINDS, LSH_BANDS, NEAR_THRESHOLD, NUM_PERM, SHINGLE_WORDS
 from .folder import REMOVED_FILE, SPLIT
 from .summary import Options, Summary
-from .templates import TEMPLATE_MIN_RECORDS, TEMPLATE_MIN_WORDS, TEMPLATE_SHARE, template_threshold
+from .templates import TEMPLATE_MIN_RECORDS, TEMPLATE_MIN_WORDS, template_threshold
 
 KNOWN_TERMS = {
     "nih.gov": "US federal government work (NIH): public domain in the US (17 U.S.C. 105), "
@@ -138,7 +138,7 @@ def _removed(summary: Summary, options: Options) -> str:
     if summary.templates is None:
         lines.append("**Site templates**: not removed (`--no-templates`).\n")
     else:
-        lines.append(_templates(summary))
+        lines.append(_templates(summary, options.template_share))
     if summary.problems:
         shown = "\n".join(f"- {problem}" for problem in summary.problems[:_SHOWN_PROBLEMS])
         more = len(summary.problems) - _SHOWN_PROBLEMS
@@ -150,12 +150,12 @@ def _removed(summary: Summary, options: Options) -> str:
     return "\n".join(lines)
 
 
-def _templates(summary: Summary) -> str:
+def _templates(summary: Summary, template_share: float) -> str:
     assert summary.templates is not None
     stubs = sum(summary.removed["stub"].values())
     lines = [
         f"**Site templates**: a paragraph, list item or table of at least {TEMPLATE_MIN_WORDS} "
-        f"words that appears in at least {TEMPLATE_SHARE:.0%} of one site's records (and at "
+        f"words that appears in at least {template_share:.0%} of one site's records (and at "
         f"least {TEMPLATE_MIN_RECORDS}) is the site's stock text, and is removed from `text`, "
         "`sections` and `bullets`; a section it empties goes too. Records left with under "
         f"the extractor's minimum of main text were removed as stubs ({stubs}).\n",
@@ -171,7 +171,7 @@ def _templates(summary: Summary) -> str:
         before = summary.chars_before[site]
         share = f" ({summary.template_chars[site] / before:.0%})" if before else ""
         lines.append(
-            f"| {site} | {records} | {template_threshold(records)} | "
+            f"| {site} | {records} | {template_threshold(records, template_share)} | "
             f"{len(summary.templates.by_site[site].counts)} | {summary.template_units[site]} "
             f"| {summary.template_chars[site]}{share} |"
         )

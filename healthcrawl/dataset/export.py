@@ -21,6 +21,7 @@ from .chunks import DEFAULT_MAX_TOKENS, TokenizerError, count_tokens, tokenizer_
 from .folder import FolderError, check_destination
 from .records import InputChanged, Problem, record_files
 from .summary import Options, Summary
+from .templates import TEMPLATE_SHARE
 
 _PROBLEMS_PER_FILE = 10
 
@@ -36,6 +37,14 @@ def add_export(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--no-dedup", action="store_true", help="keep duplicate records")
     export.add_argument(
         "--no-templates", action="store_true", help="keep site template text (stock sentences)"
+    )
+    export.add_argument(
+        "--template-share",
+        type=float,
+        default=TEMPLATE_SHARE,
+        metavar="SHARE",
+        help="a unit on at least this share of one site's records is a template "
+        f"(default {TEMPLATE_SHARE}; raise it to keep stock text that is content)",
     )
     export.add_argument("--chunks", action="store_true", help="also write chunks/ for retrieval")
     export.add_argument(
@@ -59,6 +68,11 @@ def _run_export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     max_tokens = DEFAULT_MAX_TOKENS if args.max_tokens is None else args.max_tokens
     if max_tokens < 1:
         args.usage.error(f"--max-tokens must be at least 1, got {max_tokens}")
+    share = args.template_share
+    if not 0 < share <= 1:
+        args.usage.error(f"--template-share must be above 0 and at most 1, got {share}")
+    if args.no_templates and args.template_share != TEMPLATE_SHARE:
+        args.usage.error("--template-share and --no-templates contradict each other")
     try:
         check_destination(target)
         count = tokenizer_counter(args.tokenizer) if args.tokenizer else count_tokens
@@ -67,6 +81,7 @@ def _run_export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     options = Options(
         dedup=not args.no_dedup,
         templates=not args.no_templates,
+        template_share=args.template_share,
         chunks=args.chunks,
         max_tokens=max_tokens,
         count=count,

@@ -9,7 +9,7 @@ from typing import Any
 
 from .chunks import DEFAULT_MAX_TOKENS, TokenCounter, count_tokens
 from .records import Problem
-from .templates import Cleaned, Templates, host_of, site_of
+from .templates import TEMPLATE_SHARE, Cleaned, Templates, host_of, site_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,7 @@ class Options:
 
     dedup: bool = True
     templates: bool = True
+    template_share: float = TEMPLATE_SHARE
     chunks: bool = False
     max_tokens: int = DEFAULT_MAX_TOKENS
     count: TokenCounter = count_tokens

@@ -4,7 +4,7 @@ records and removed from each of them.
 No per-page extractor can see these (GARD's "*Data may be currently unavailable to GARD at this
 time." is an ordinary paragraph on each page); only counting across a site's records does. A
 unit is a paragraph, a list item or a whole table; it is a template of its site when it
-appears in at least `template_threshold(n)` of the site's n records and has at least
+appears in at least `template_threshold(n, share)` of the site's n records and has at least
 TEMPLATE_MIN_WORDS words. Removing it takes it out of `sections`, `bullets` and `text`; a
 section left with no blocks goes, and so does a heading-only section whose subsections all
 went.
@@ -57,15 +57,17 @@ def host_of(record: dict[str, Any]) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-def template_threshold(records: int) -> int:
+def template_threshold(records: int, share: float = TEMPLATE_SHARE) -> int:
     """How many of a site's records a unit must appear in to be a template."""
-    return max(TEMPLATE_MIN_RECORDS, math.ceil(TEMPLATE_SHARE * records))
+    return max(TEMPLATE_MIN_RECORDS, math.ceil(share * records))
 
 
 @dataclass(slots=True)
 class TemplateCounter:
     """Counts, per site, the records each unit appears in (a unit once per record)."""
 
+    share: float = TEMPLATE_SHARE
+    """The share of a site's records that makes a unit a template (`export --template-share`)."""
     records: Counter[str] = field(default_factory=Counter)
     units: dict[str, Counter[bytes]] = field(default_factory=lambda: defaultdict(Counter))
     shown: dict[bytes, str] = field(default_factory=dict)
@@ -84,7 +86,7 @@ class TemplateCounter:
     def templates(self) -> Templates:
         found = {}
         for site, counts in self.units.items():
-            least = template_threshold(self.records[site])
+            least = template_threshold(self.records[site], self.share)
             units = {key: n for key, n in counts.items() if n >= least}
             found[site] = SiteTemplate(units, [shingles(self.shown[key]) for key in units])
         return Templates(found, {key: self.shown[key] for t in found.values() for key in t.counts})

@@ -300,9 +300,41 @@ def test_a_killed_runs_partial_folder_is_cleared_by_the_next(tmp_path: Path) -> 
     assert [p.name for p in (out / "data").iterdir()] == ["train-00000-of-00001.parquet"]
 
 
+NOTE = "This page was written with our panel of specialist doctors and reviewed last spring."
+
+
+def _noted(n: int) -> dict[str, Any]:
+    """A page of clinic.example like `_site`, with NOTE after its paragraph on 12 pages in 20."""
+    note = [NOTE] if n < 12 else []
+    return record(
+        f"https://clinic.example/conditions/{n}",
+        f"Condition {n}",
+        [(None, None, [prose(n, 50), *note, STOCK]), ("Contact", 2, [STOCK])],
+    )
+
+
+@pytest.mark.parametrize(("share", "noted"), [(None, 0), ("0.5", 0), ("0.7", 12)])
+def test_template_share_sets_the_threshold(tmp_path: Path, share: str | None, noted: int) -> None:
+    """NOTE is on 60% of the site's records: a template at the default share and at 0.5,
+    content at 0.7; STOCK, on all of them, is a template at every share."""
+    arguments = ["--template-share", share] if share else []
+    status, out = _export(tmp_path, *arguments, records=[_noted(n) for n in range(20)])
+    texts = datasets.load_dataset(str(out))["train"]["text"]
+    assert status == 0 and len(texts) == 20
+    assert (sum(NOTE in text for text in texts), sum(STOCK in text for text in texts)) == (noted, 0)
+    card = (out / "README.md").read_text("utf-8")
+    assert f"appears in at least {float(share or 0.05):.0%} of one site's records" in card
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
+        (["--template-share", "0"], "--template-share must be above 0 and at most 1, got 0.0"),
+        (["--template-share", "1.5"], "--template-share must be above 0 and at most 1, got 1.5"),
+        (
+            ["--no-templates", "--template-share", "0.5"],
+            "--template-share and --no-templates contradict each other",
+        ),
         (["--max-tokens", "100"], "--max-tokens and --tokenizer apply to chunks: add --chunks"),
         (["--chunks", "--max-tokens", "0"], "--max-tokens must be at least 1, got 0"),
         (["--chunks", "--tokenizer", "missing.json"], "missing.json: not a tokenizers file"),
