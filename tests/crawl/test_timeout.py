@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from healthcrawl.sample_site.serve import running_server
+from tests.cli_pages import article_html
 from tests.crawl.conftest import crawl
-from tests.unit.test_cli import _page
 from tests.unit.test_timeout import slow_page
 
 ARTICLES = [f"/topic{n}" for n in range(4)]
@@ -29,7 +29,7 @@ def slow_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("slow_site")
     (root / "slow.html").write_text(slow_page(), "utf-8")
     for n, path in enumerate(ARTICLES):
-        (root / f"{path[1:]}.html").write_text(_page(f"Topic {n}"), "utf-8")
+        (root / f"{path[1:]}.html").write_text(article_html(f"Topic {n}"), "utf-8")
     with running_server(root) as url:
         yield url
 

@@ -20,45 +20,11 @@ import pytest
 
 from healthcrawl.output.cli import main
 from healthcrawl.output.validate import validate
+from tests.cli_pages import CLI, REPO, article_html, run_extract, write_article, write_articles
 from tests.processes import HAS_PROC, children, wait_gone
 
-REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "healthcrawl.output.cli", "extract"]
 URL = "https://example.org/health/fever"
 TORN_WARNING = "{}: dropped a torn last line ({} bytes) left by an interrupted run"
-
-
-def _page(title: str) -> str:
-    """A small article whose <title> and H1 are `title` (so each record names its page)."""
-    return (
-        f"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>"
-        "<p>A fever is a temporary rise in body temperature, often due to an illness. Having a "
-        "fever is a sign that something out of the ordinary is going on in your body.</p>"
-        "<p>For an adult, a fever may be uncomfortable, but usually isn't a cause for concern "
-        "unless it reaches 103 F (39.4 C) or higher.</p></main></body></html>"
-    )
-
-
-def _write(path: Path, title: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(title), encoding="utf-8")
-    return path
-
-
-def _pages(folder: Path, count: int) -> list[Path]:
-    return [_write(folder / f"page{n}.html", f"Topic {n}") for n in range(count)]
-
-
-def _run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args],
-        cwd=REPO,
-        input=stdin.decode("utf-8") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _records(jsonl: str) -> list[dict[str, Any]]:
@@ -71,9 +37,9 @@ def _records(jsonl: str) -> list[dict[str, Any]]:
 
 
 def test_one_record_per_page_in_input_order(tmp_path: Path) -> None:
-    second = _write(tmp_path / "b.html", "Bronchitis")
-    first = _write(tmp_path / "a.html", "Asthma")
-    done = _run(str(second), str(first))
+    second = write_article(tmp_path / "b.html", "Bronchitis")
+    first = write_article(tmp_path / "a.html", "Asthma")
+    done = run_extract(str(second), str(first))
     assert (done.returncode, done.stderr) == (0, "")
     records = _records(done.stdout)
     assert [r["title"] for r in records] == ["Bronchitis", "Asthma"]
@@ -83,16 +49,16 @@ def test_one_record_per_page_in_input_order(tmp_path: Path) -> None:
 
 def test_directory_expands_recursively_sorted_and_only_html_suffixes(tmp_path: Path) -> None:
     root = tmp_path / "pages"
-    _write(root / "z.html", "Zoster")
-    _write(root / "m.htm", "Measles")
-    _write(root / "sub" / "a.xhtml", "Anaemia")
+    write_article(root / "z.html", "Zoster")
+    write_article(root / "m.htm", "Measles")
+    write_article(root / "sub" / "a.xhtml", "Anaemia")
     (root / "sub" / "deeper").mkdir(parents=True)
-    gz = _page("Gout").encode("utf-8")
+    gz = article_html("Gout").encode("utf-8")
     (root / "sub" / "deeper" / "g.html.gz").write_bytes(gzip.compress(gz))
-    _write(root / "UPPER.HTML", "Upper")  # suffixes match case-insensitively
+    write_article(root / "UPPER.HTML", "Upper")  # suffixes match case-insensitively
     for ignored in ("notes.txt", "page.html.bak", "page.json", "x.gz"):
-        _write(root / ignored, "Ignored")
-    done = _run(str(root))
+        write_article(root / ignored, "Ignored")
+    done = run_extract(str(root))
     assert (done.returncode, done.stderr) == (0, "")
     # sorted as strings: "pages/UPPER" < "pages/m.htm" < "pages/sub/..." < "pages/z"
     titles = [r["title"] for r in _records(done.stdout)]
@@ -100,10 +66,10 @@ def test_directory_expands_recursively_sorted_and_only_html_suffixes(tmp_path: P
 
 
 def test_files_and_directories_mix_in_argument_order(tmp_path: Path) -> None:
-    _write(tmp_path / "dir" / "b.html", "Bronchitis")
-    _write(tmp_path / "dir" / "a.html", "Asthma")
-    single = _write(tmp_path / "single.html", "Sepsis")
-    done = _run(str(single), str(tmp_path / "dir"), str(single))
+    write_article(tmp_path / "dir" / "b.html", "Bronchitis")
+    write_article(tmp_path / "dir" / "a.html", "Asthma")
+    single = write_article(tmp_path / "single.html", "Sepsis")
+    done = run_extract(str(single), str(tmp_path / "dir"), str(single))
     assert done.returncode == 0
     titles = [r["title"] for r in _records(done.stdout)]
     assert titles == ["Sepsis", "Asthma", "Bronchitis"]
@@ -111,14 +77,14 @@ def test_files_and_directories_mix_in_argument_order(tmp_path: Path) -> None:
 
 
 def test_stdin_dash(tmp_path: Path) -> None:
-    done = _run("-", "--url", URL, stdin=_page("Croup").encode("utf-8"))
+    done = run_extract("-", "--url", URL, stdin=article_html("Croup").encode("utf-8"))
     assert (done.returncode, done.stderr) == (0, "")
     [record] = _records(done.stdout)
     assert (record["title"], record["url"]) == ("Croup", URL)
 
 
 def test_stdin_only_once(tmp_path: Path) -> None:
-    done = _run("-", "-")
+    done = run_extract("-", "-")
     assert done.returncode == 2
     assert done.stdout == ""
     assert (
@@ -128,8 +94,8 @@ def test_stdin_only_once(tmp_path: Path) -> None:
 
 
 def test_url_sets_url_and_id(tmp_path: Path) -> None:
-    page = _write(tmp_path / "fever.html", "Fever")
-    done = _run(str(page), "--url", URL)
+    page = write_article(tmp_path / "fever.html", "Fever")
+    done = run_extract(str(page), "--url", URL)
     assert (done.returncode, done.stderr) == (0, "")
     [record] = _records(done.stdout)
     assert record["url"] == URL
@@ -138,8 +104,8 @@ def test_url_sets_url_and_id(tmp_path: Path) -> None:
 
 
 def test_url_needs_exactly_one_input(tmp_path: Path) -> None:
-    pages = _pages(tmp_path, 2)
-    done = _run(*map(str, pages), "--url", URL)
+    pages = write_articles(tmp_path, 2)
+    done = run_extract(*map(str, pages), "--url", URL)
     assert done.returncode == 2
     assert done.stdout == ""
     last = done.stderr.splitlines()[-1]
@@ -147,20 +113,20 @@ def test_url_needs_exactly_one_input(tmp_path: Path) -> None:
 
 
 def test_url_counts_pages_of_a_directory(tmp_path: Path) -> None:
-    _pages(tmp_path / "dir", 3)
-    done = _run(str(tmp_path / "dir"), "--url", URL)
+    write_articles(tmp_path / "dir", 3)
+    done = run_extract(str(tmp_path / "dir"), "--url", URL)
     assert done.returncode == 2
     last = done.stderr.splitlines()[-1]
     assert last == "healthcrawl extract: error: --url needs exactly one input page, got 3"
 
 
 def test_failed_pages_exit_1_one_line_each_good_pages_still_written(tmp_path: Path) -> None:
-    good1 = _write(tmp_path / "good1.html", "Asthma")
+    good1 = write_article(tmp_path / "good1.html", "Asthma")
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"")
     missing = tmp_path / "missing.html"
-    good2 = _write(tmp_path / "good2.html", "Bronchitis")
-    done = _run(str(good1), str(empty), str(missing), str(good2), "--jobs", "1")
+    good2 = write_article(tmp_path / "good2.html", "Bronchitis")
+    done = run_extract(str(good1), str(empty), str(missing), str(good2), "--jobs", "1")
     assert done.returncode == 1
     assert [r["title"] for r in _records(done.stdout)] == ["Asthma", "Bronchitis"]
     assert done.stderr.splitlines() == [
@@ -172,7 +138,7 @@ def test_failed_pages_exit_1_one_line_each_good_pages_still_written(tmp_path: Pa
 def test_bad_gzip_is_a_failed_page(tmp_path: Path) -> None:
     bad = tmp_path / "bad.html.gz"
     bad.write_bytes(b"<html>not gzip</html>")
-    done = _run(str(bad))
+    done = run_extract(str(bad))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"{bad}: unreadable: not a gzipped file (b'<htm')\n"
 
@@ -180,7 +146,7 @@ def test_bad_gzip_is_a_failed_page(tmp_path: Path) -> None:
 def test_all_pages_failing_exits_1(tmp_path: Path) -> None:
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"   \n")
-    done = _run(str(empty))
+    done = run_extract(str(empty))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"{empty}: not_html: empty document\n"
 
@@ -218,17 +184,17 @@ def test_all_pages_failing_exits_1(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    done = _run(*args)
+    done = run_extract(*args)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines()[-1] == message
 
 
 def test_jobs_2_output_identical_to_jobs_1(tmp_path: Path) -> None:
-    pages = _pages(tmp_path / "dir", 6)
+    pages = write_articles(tmp_path / "dir", 6)
     pages[3].write_bytes(b"")
-    serial = _run(str(tmp_path / "dir"), "--jobs", "1")
-    parallel = _run(str(tmp_path / "dir"), "--jobs", "2")
+    serial = run_extract(str(tmp_path / "dir"), "--jobs", "1")
+    parallel = run_extract(str(tmp_path / "dir"), "--jobs", "2")
     assert serial.returncode == parallel.returncode == 1
     assert parallel.stdout == serial.stdout
     assert parallel.stderr == serial.stderr == f"{pages[3]}: not_html: empty document\n"
@@ -240,8 +206,8 @@ def test_output_appends_and_repairs_torn_last_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     out = tmp_path / "out.jsonl"
-    old = _write(tmp_path / "old.html", "Asthma")
-    new = _write(tmp_path / "new.html", "Bronchitis")
+    old = write_article(tmp_path / "old.html", "Asthma")
+    new = write_article(tmp_path / "new.html", "Bronchitis")
     assert main(["extract", str(old), "-o", str(out)]) == 0
     whole = out.read_text("utf-8")
     torn = '{"id":"0123456789abcdef","title":"Killed mid-wri'
@@ -263,7 +229,7 @@ def test_appending_again_writes_no_duplicates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     out = tmp_path / "out.jsonl"
-    pages = [str(_write(tmp_path / f"{t}.html", t)) for t in ("Asthma", "Croup")]
+    pages = [str(write_article(tmp_path / f"{t}.html", t)) for t in ("Asthma", "Croup")]
     assert main(["extract", pages[0], "-o", str(out)]) == 0
     assert main(["extract", *pages, "-o", str(out)]) == 0
     assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma", "Croup"]
@@ -281,7 +247,7 @@ def test_appending_to_an_output_without_its_ledger_adopts_its_records(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out.jsonl"
-    page = str(_write(tmp_path / "a.html", "Asthma"))
+    page = str(write_article(tmp_path / "a.html", "Asthma"))
     assert main(["extract", page, "-o", str(out)]) == 0
     (tmp_path / "out.jsonl.ledger.sqlite").unlink()
     assert main(["extract", page, "-o", str(out)]) == 0
@@ -292,7 +258,7 @@ def test_appending_to_an_output_without_its_ledger_adopts_its_records(
 def test_overwrite_output_replaces_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text('{"old": "record"}\n{"old": "torn', encoding="utf-8")
-    page = _write(tmp_path / "a.html", "Asthma")
+    page = write_article(tmp_path / "a.html", "Asthma")
     assert main(["extract", str(page), "-O", str(out)]) == 0
     assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma"]
     assert capsys.readouterr() == ("", "")
@@ -301,7 +267,7 @@ def test_overwrite_output_replaces_file(tmp_path: Path, capsys: pytest.CaptureFi
 def test_output_dash_is_stdout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = _write(tmp_path / "pages" / "a.html", "Asthma")
+    page = write_article(tmp_path / "pages" / "a.html", "Asthma")
     monkeypatch.chdir(tmp_path)
     assert main(["extract", str(page), "-o", "-"]) == 0
     out, err = capsys.readouterr()
@@ -311,13 +277,13 @@ def test_output_dash_is_stdout(
 
 def test_output_into_new_folder(tmp_path: Path) -> None:
     out = tmp_path / "new" / "folder" / "out.jsonl"
-    page = _write(tmp_path / "a.html", "Asthma")
+    page = write_article(tmp_path / "a.html", "Asthma")
     assert main(["extract", str(page), "-o", str(out)]) == 0
     assert [r["title"] for r in _records(out.read_text("utf-8"))] == ["Asthma"]
 
 
 def test_in_process_stdout_and_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    good = _write(tmp_path / "a.html", "Asthma")
+    good = write_article(tmp_path / "a.html", "Asthma")
     empty = tmp_path / "empty.htm"
     empty.write_bytes(b"")
     assert main(["extract", str(good), str(empty), "--jobs", "1"]) == 1
@@ -337,8 +303,8 @@ def test_in_process_usage_error_raises_system_exit_2(capsys: pytest.CaptureFixtu
 
 
 def test_no_progress_text_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
-    _pages(tmp_path / "dir", 6)
-    done = _run(str(tmp_path / "dir"))
+    write_articles(tmp_path / "dir", 6)
+    done = run_extract(str(tmp_path / "dir"))
     assert (done.returncode, done.stderr) == (0, "")
     assert len(_records(done.stdout)) == 6
 
@@ -368,37 +334,37 @@ def _stderr_on_a_terminal(*args: str) -> bytes:
 
 def test_progress_counter_on_a_terminal(tmp_path: Path) -> None:
     """Control for the test above: the same run does print a counter to a terminal."""
-    _pages(tmp_path / "dir", 6)
+    write_articles(tmp_path / "dir", 6)
     counter = b"".join(f"\r{n}/6 pages".encode() for n in range(1, 7))
     assert _stderr_on_a_terminal(str(tmp_path / "dir"), "--jobs", "1") == counter + b"\r\n"
 
 
 def test_no_progress_counter_for_five_pages_on_a_terminal(tmp_path: Path) -> None:
-    _pages(tmp_path / "dir", 5)
+    write_articles(tmp_path / "dir", 5)
     assert _stderr_on_a_terminal(str(tmp_path / "dir"), "--jobs", "1") == b""
 
 
 def test_profile_forces_source(tmp_path: Path) -> None:
-    page = _write(tmp_path / "a.html", "Asthma")
-    plain = _records(_run(str(page)).stdout)
-    forced = _run(str(page), "--profile", "gard")
+    page = write_article(tmp_path / "a.html", "Asthma")
+    plain = _records(run_extract(str(page)).stdout)
+    forced = run_extract(str(page), "--profile", "gard")
     assert (forced.returncode, forced.stderr) == (0, "")
     assert [r["source"] for r in plain] == ["generic"]
     assert [r["source"] for r in _records(forced.stdout)] == ["gard"]
 
 
 def test_max_bytes_refuses_bigger_page(tmp_path: Path) -> None:
-    page = _write(tmp_path / "a.html", "Asthma")
+    page = write_article(tmp_path / "a.html", "Asthma")
     size = page.stat().st_size
-    done = _run(str(page), "--max-bytes", "100")
+    done = run_extract(str(page), "--max-bytes", "100")
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (f"{page}: too_large: page is {size} bytes, over the 100-byte limit\n")
-    assert _run(str(page), "--max-bytes", str(size)).returncode == 0
+    assert run_extract(str(page), "--max-bytes", str(size)).returncode == 0
 
 
 def test_max_bytes_message_names_the_url(tmp_path: Path) -> None:
-    page = _write(tmp_path / "a.html", "Asthma")
-    done = _run(str(page), "--max-bytes", "100", "--url", URL)
+    page = write_article(tmp_path / "a.html", "Asthma")
+    done = run_extract(str(page), "--max-bytes", "100", "--url", URL)
     size = page.stat().st_size
     assert done.stderr == (f"{page}: too_large: page is {size} bytes, over the 100-byte limit\n")
 
@@ -407,7 +373,7 @@ def test_installed_console_script(tmp_path: Path) -> None:
     script = shutil.which("healthcrawl", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the healthcrawl console script is not installed next to this Python")
-    page = _write(tmp_path / "a.html", "Asthma")
+    page = write_article(tmp_path / "a.html", "Asthma")
     done = subprocess.run(
         [script, "extract", str(page), "--url", URL],
         capture_output=True,
@@ -423,8 +389,11 @@ def test_installed_console_script(tmp_path: Path) -> None:
 def test_gzip_on_stdin(tmp_path: Path) -> None:
     done = subprocess.run(
         [*CLI, "-", "--url", URL],
-        cwd=REPO, input=gzip.compress(_page("Croup").encode()), capture_output=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        input=gzip.compress(article_html("Croup").encode()),
+        capture_output=True,
+        timeout=120,
+    )
     assert (done.returncode, done.stderr) == (0, b"")
     assert [r["title"] for r in _records(done.stdout.decode())] == ["Croup"]
 
@@ -432,19 +401,19 @@ def test_gzip_on_stdin(tmp_path: Path) -> None:
 def test_an_input_set_without_pages_warns_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("not a page")
-    done = _run(str(tmp_path / "empty"))
+    done = run_extract(str(tmp_path / "empty"))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"healthcrawl extract: no pages in {tmp_path / 'empty'}\n"
 
 
 def test_url_map_gives_saved_pages_their_urls(tmp_path: Path) -> None:
     pages = tmp_path / "pages"
-    _write(pages / "a.html", "Asthma")
-    _write(pages / "b.html", "Bronchitis")
+    write_article(pages / "a.html", "Asthma")
+    write_article(pages / "b.html", "Bronchitis")
     mapping = tmp_path / "urls.tsv"
     mapping.write_text(f"# saved pages\npages/a.html\t{URL}/a\n\npages/b.html\t{URL}/b\n")
-    with_paths = _run(str(pages), "--urls", str(mapping))
-    map_only = _run("--urls", str(mapping))
+    with_paths = run_extract(str(pages), "--urls", str(mapping))
+    map_only = run_extract("--urls", str(mapping))
     for done in (with_paths, map_only):
         assert (done.returncode, done.stderr) == (0, "")
         records = _records(done.stdout)
@@ -458,7 +427,7 @@ def test_url_map_gives_saved_pages_their_urls(tmp_path: Path) -> None:
 def test_url_map_line_without_a_tab_is_a_usage_error(tmp_path: Path) -> None:
     mapping = tmp_path / "urls.tsv"
     mapping.write_text(f"a.html\t{URL}\na.html {URL}\n")
-    done = _run("--urls", str(mapping))
+    done = run_extract("--urls", str(mapping))
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
         f"healthcrawl extract: error: {mapping} line 2: expected PATH<TAB>http(s) URL, "
@@ -467,7 +436,9 @@ def test_url_map_line_without_a_tab_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path) -> None:
-    done = _run(str(_write(tmp_path / "a.html", "Asthma")), "-o", str(tmp_path / "out.csv"))
+    done = run_extract(
+        str(write_article(tmp_path / "a.html", "Asthma")), "-o", str(tmp_path / "out.csv")
+    )
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
         f"healthcrawl extract: error: {tmp_path / 'out.csv'}: unknown output format; "
@@ -479,7 +450,7 @@ def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path) -> None:
 def test_sigkill_leaves_no_worker_behind(tmp_path: Path) -> None:
     folder = tmp_path / "pages"
     for n in range(400):
-        _write(folder / f"page{n}.html", f"Topic {n}")
+        write_article(folder / f"page{n}.html", f"Topic {n}")
     out = tmp_path / "out.jsonl"
     cli = subprocess.Popen(
         [*CLI, str(folder), "-o", str(out), "--jobs", "2"],

@@ -15,7 +15,7 @@ from healthcrawl import Page, process  # noqa: E402
 from healthcrawl.output.cli import main  # noqa: E402
 from healthcrawl.output.parquet import ParquetSink, spool_path  # noqa: E402
 from healthcrawl.schema import arrow_schema  # noqa: E402
-from tests.unit.test_cli import _page, _pages, _write  # noqa: E402
+from tests.cli_pages import article_html, write_article, write_articles  # noqa: E402
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -25,7 +25,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def test_cli_writes_the_same_records_as_jsonl(tmp_path: Path) -> None:
-    pages = [str(p) for p in _pages(tmp_path / "pages", 3)]
+    pages = [str(p) for p in write_articles(tmp_path / "pages", 3)]
     assert main(["extract", *pages, "-o", str(tmp_path / "out.jsonl")]) == 0
     assert main(["extract", *pages, "-o", str(tmp_path / "out.parquet")]) == 0
     lines = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
@@ -40,7 +40,7 @@ def test_cli_writes_the_same_records_as_jsonl(tmp_path: Path) -> None:
 
 
 def test_appending_adds_rows_without_duplicates(tmp_path: Path) -> None:
-    pages = [str(p) for p in _pages(tmp_path / "pages", 3)]
+    pages = [str(p) for p in write_articles(tmp_path / "pages", 3)]
     out = tmp_path / "out.parquet"
     assert main(["extract", *pages[:2], "-o", str(out)]) == 0
     assert main(["extract", *pages, "-o", str(out)]) == 0
@@ -49,8 +49,8 @@ def test_appending_adds_rows_without_duplicates(tmp_path: Path) -> None:
 
 def test_capital_o_replaces(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
-    assert main(["extract", str(_write(tmp_path / "a.html", "Asthma")), "-o", str(out)]) == 0
-    assert main(["extract", str(_write(tmp_path / "b.html", "Croup")), "-O", str(out)]) == 0
+    assert main(["extract", str(write_article(tmp_path / "a.html", "Asthma")), "-o", str(out)]) == 0
+    assert main(["extract", str(write_article(tmp_path / "b.html", "Croup")), "-O", str(out)]) == 0
     assert [r["title"] for r in _rows(out)] == ["Croup"]
 
 
@@ -79,5 +79,5 @@ def test_small_row_groups_keep_every_row(tmp_path: Path) -> None:
 
 def _full(values: dict[str, Any]) -> dict[str, Any]:
     """A real record, with `values` in place of its own."""
-    page = Page("https://example.org/asthma", _page("Asthma").encode())
+    page = Page("https://example.org/asthma", article_html("Asthma").encode())
     return {**process(page).to_dict(), **values}

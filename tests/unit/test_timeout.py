@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from healthcrawl.output.cli import main
+from tests.cli_pages import run_extract, write_article, write_articles
 from tests.processes import HAS_PROC, alive, children
-from tests.unit.test_cli import _pages, _run, _write
 
 needs_proc = pytest.mark.skipif(not HAS_PROC, reason="reads /proc")
 CLI = [sys.executable, "-m", "healthcrawl.output.cli", "extract"]
@@ -44,12 +44,12 @@ def _folder(tmp_path: Path) -> tuple[Path, Path, list[str]]:
     """Pages page0-2, then the slow page, then page3-5 (sorted): the folder, the slow page, and
     the titles of the records expected."""
     folder = tmp_path / "pages"
-    _pages(folder / "a", 3)
+    write_articles(folder / "a", 3)
     slow = folder / "b" / "slow.html"
     slow.parent.mkdir()
     slow.write_text(slow_page(), "utf-8")
     for n in range(3, 6):
-        _write(folder / "c" / f"page{n}.html", f"Topic {n}")
+        write_article(folder / "c" / f"page{n}.html", f"Topic {n}")
     return folder, slow, [f"Topic {n}" for n in range(6)]
 
 
@@ -60,7 +60,7 @@ def test_a_page_over_the_budget_is_skipped_and_the_others_written(
     folder, slow, titles = _folder(tmp_path)
     out = tmp_path / "out.jsonl"
     started = time.monotonic()
-    done = _run(str(folder), "-o", str(out), "--jobs", jobs, "--page-timeout", "1")
+    done = run_extract(str(folder), "-o", str(out), "--jobs", jobs, "--page-timeout", "1")
     assert time.monotonic() - started < 30  # the slow page alone would take longer
     assert done.returncode == 1
     assert done.stderr == TIMEOUT_LINE.format(slow)
