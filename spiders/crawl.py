@@ -4,7 +4,8 @@ job a dead crawl from a good one.
 
 Exit statuses:
   0  the crawl wrote a record, or found its records already written (a rerun appending to
-     the same output: duplicates)
+     the same output: duplicates; a rerun of a finished JOBDIR job), or found its pages
+     unchanged since the last crawl (HEALTHCRAWL_STATE)
   1  a dead crawl (no record written: every request failed, or no page gave a record), with
      one log line saying so; or a bootstrap failure (the crawl could not start)
   2  a usage error, as one stderr line and before any request: an unknown spider, a bad or
@@ -26,6 +27,7 @@ from healthcrawl.output.pipeline import OutputSettingError, output_for
 from healthcrawl.skips import DuplicateRecord, stat_key
 
 from .base import SpiderArgumentError
+from .dupefilter import ALREADY_WRITTEN
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +77,18 @@ def usage_problem(settings: BaseSettings, name: str, arguments: dict[str, str]) 
 
 
 def exit_status(crawler: Crawler) -> int:
-    """0 when the finished crawl's pages gave records (written now, or before: duplicates),
-    else CRAWL_FAILED with a log line saying why."""
+    """0 when the finished crawl's pages gave records (written now, or before: duplicates and
+    pages a resumed job does not fetch again) or were unchanged since the last crawl, else
+    CRAWL_FAILED with a log line saying why."""
     stats = crawler.stats
     assert stats is not None
-    written = stats.get_value("healthcrawl/records_written", 0)
-    if written or stats.get_value(stat_key(DuplicateRecord), 0):
+    done = (
+        "healthcrawl/records_written",
+        stat_key(DuplicateRecord),
+        ALREADY_WRITTEN,
+        "incremental/unchanged",
+    )
+    if any(stats.get_value(key, 0) for key in done):
         return 0
     pages = stats.get_value("response_received_count", 0)
     logger.error(

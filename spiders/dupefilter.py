@@ -24,6 +24,7 @@ from typing import Self
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.request import RequestFingerprinterProtocol
 
 from healthcrawl.output.ledger import Ledger, ledger_path
@@ -36,14 +37,23 @@ SEEN = "requests.seen"
 QUEUE = "requests.queue"
 CLEAN_STOP = "requests.queue/active.json"
 """Written by Scrapy's scheduler when it saves its queue on a graceful stop."""
+ALREADY_WRITTEN = "healthcrawl/resume/already_written"
+"""Stat: requests not fetched because the job's output holds their records already."""
 
 
 class ResumableDupeFilter(RFPDupeFilter):
     def __init__(
-        self, jobdir: Path | None, debug: bool, fingerprinter: RequestFingerprinterProtocol
+        self,
+        jobdir: Path | None,
+        debug: bool,
+        fingerprinter: RequestFingerprinterProtocol,
+        stats: StatsCollector | None = None,
     ) -> None:
         super().__init__(str(jobdir) if jobdir else None, debug, fingerprinter=fingerprinter)
         self.jobdir = jobdir
+        self.stats = stats
+        self.written: set[bytes] = set()
+        """Fingerprints of the pages whose records the output holds."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -58,13 +68,26 @@ class ResumableDupeFilter(RFPDupeFilter):
         elif not (jobdir / CLEAN_STOP).exists():
             discard_job(jobdir, "was not closed cleanly")
         jobdir.mkdir(parents=True, exist_ok=True)
-        dupefilter = cls(jobdir, debug, crawler.request_fingerprinter)
+        dupefilter = cls(jobdir, debug, crawler.request_fingerprinter, crawler.stats)
         if not output.replace:
             urls = written_urls(output.path)
             for url in urls:
-                dupefilter.request_seen(Request(url))
+                dupefilter.mark_written(Request(url))
             logger.info("resuming: %d pages already written to %s", len(urls), output.path)
         return dupefilter
+
+    def mark_written(self, request: Request) -> None:
+        self.request_seen(request)
+        self.written.add(self.fingerprinter.fingerprint(request))
+
+    def request_seen(self, request: Request) -> bool:
+        """Scrapy's check, counting the requests it filters because their records are written
+        (so that a rerun of a finished job is not mistaken for a dead crawl)."""
+        seen = super().request_seen(request)
+        if seen and self.stats is not None and self.written:
+            if self.fingerprinter.fingerprint(request) in self.written:
+                self.stats.inc_value(ALREADY_WRITTEN)
+        return seen
 
     def open(self) -> None:
         """The scheduler has read active.json by now, and from here on the queue on disk

@@ -56,6 +56,20 @@ def test_rerun_whose_records_are_all_written_already_exits_0(site_url: str, tmp_
     assert "no record written" not in again.log
 
 
+def test_rerun_of_a_finished_job_exits_0(site_url: str, tmp_path: Path) -> None:
+    """The same JOBDIR again: its written pages are not fetched again, and that is not a dead
+    crawl either."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{site_url}/medlineplus/asthma.html\n")
+    job = {"JOBDIR": str(tmp_path / "job")}
+    first = crawl("pages", tmp_path, args={"urls_file": str(urls)}, settings=job)
+    again = crawl("pages", tmp_path, args={"urls_file": str(urls)}, settings=job)
+    assert (first.returncode, again.returncode) == (0, 0)
+    assert again.stats["healthcrawl/resume/already_written"] == 1
+    assert again.stats.get("healthcrawl/records_written", 0) == 0
+    assert "no record written" not in again.log
+
+
 @pytest.mark.parametrize(
     ("spider", "args", "line"),
     [
