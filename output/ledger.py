@@ -5,6 +5,9 @@ read the ledger, so they work whatever the sink, including formats that cannot b
 while they are being written. A record enters the ledger right after its sink write returns:
 a kill between the two leaves one record written but not entered, and `adopt` takes in what
 a readable output (JSONL) already holds when it is opened again, closing that gap.
+
+Each record is entered with the hash of its text: an incremental crawl (output/state.py)
+writes a changed page again under the same id, which is a new version, not a duplicate.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY,      -- the record's id
     url TEXT,                 -- the URL it was fetched from (NULL for a saved page without one)
-    written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    text_hash TEXT            -- state.text_hash of its last version written; NULL: not known
 )
 """
 
@@ -47,16 +51,34 @@ class Ledger(Database):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "text_hash" not in columns:  # a ledger from before versions were kept
+            self._db.execute("ALTER TABLE records ADD COLUMN text_hash TEXT")
 
     def __contains__(self, record_id: object) -> bool:
-        found = self.db.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone()
+        """Whether a record with this id (any version of it) is written."""
+        return isinstance(record_id, str) and self.holds(record_id)
+
+    def holds(self, record_id: str, text_hash: str | None = None) -> bool:
+        """Whether this record is written: any version of the id when text_hash is None, else
+        the version with that text (or one whose text was not known: adopted entries)."""
+        found = self.db.execute(
+            "SELECT 1 FROM records WHERE id = ? AND (? IS NULL OR text_hash IS NULL "
+            "OR text_hash = ?)",
+            (record_id, text_hash, text_hash),
+        ).fetchone()
         return found is not None
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
 
-    def add(self, record_id: str, url: str | None) -> None:
-        self.db.execute("INSERT OR IGNORE INTO records (id, url) VALUES (?, ?)", (record_id, url))
+    def add(self, record_id: str, url: str | None, text_hash: str | None = None) -> None:
+        """Enter a record written, or a new version of one (its text hash replaces the last)."""
+        self.db.execute(
+            "INSERT INTO records (id, url, text_hash) VALUES (?, ?, ?) ON CONFLICT (id) "
+            "DO UPDATE SET url = excluded.url, text_hash = excluded.text_hash",
+            (record_id, url, text_hash),
+        )
 
     def adopt(self, written: Iterable[tuple[str, str | None]]) -> int:
         """Enter records an output already holds; returns how many were not entered yet."""

@@ -37,7 +37,7 @@ from healthcrawl.workers import WorkerPool
 
 from .ledger import Ledger, ledger_path
 from .sinks import Sink, sink_for
-from .state import CrawlState, Revisits
+from .state import CrawlState, Revisits, Visit, text_hash
 
 logger = logging.getLogger(__name__)
 _REMEMBERED_OUTPUT = "healthcrawl-output.txt"
@@ -171,29 +171,49 @@ class RecordPipeline:
         self.ledger.close()
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> dict[str, Any]:
-        if not isinstance(item, Page):
-            raise TypeError(f"RecordPipeline expects Page items, got {type(item).__name__}")
+        visit = _visit(item)
+        page = visit.page
         profile = getattr(self.crawler.spider, "profile", None)
-        if self.revisits is not None and item.status == 304:
-            self.revisits.not_modified(item)
-            raise Unchanged(item.url, "HTTP 304")
+        if self.revisits is not None and page.status == 304:
+            self.revisits.not_modified(visit)
+            raise Unchanged(page.url, "HTTP 304")
         try:
             if self.pool is None:
-                record = extract_page(item, profile)
+                record = extract_page(page, profile)
             else:
-                record = await asyncio.wrap_future(self.pool.submit(item.url, item, profile))
-            if record["id"] in self.ledger:
-                raise DuplicateRecord(item.url, f"record {record['id']} is already written")
+                record = await asyncio.wrap_future(self.pool.submit(page.url, page, profile))
+            version = text_hash(record["text"])
             if self.revisits is not None:
-                record["change"] = self.revisits.change(item, record)
+                record["change"] = self.revisits.change(visit, record)
                 if record["change"] is None:
-                    raise Unchanged(item.url, "same text")
+                    raise Unchanged(page.url, "same text")
+            self._refuse_written(visit, record, version)
         except Skip as skip:
             self.stats.inc_value(stat_key(skip))
             raise DropItem(f"skipped ({skip.reason}) {skip}") from None
         self.sink.write(record)
-        self.ledger.add(record["id"], record["url"])
+        self.ledger.add(record["id"], record["url"], version)
         if self.revisits is not None:
-            self.revisits.written(item, record)
+            self.revisits.written(visit, record)
         self.stats.inc_value("healthcrawl/records_written")
         return record
+
+    def _refuse_written(self, visit: Visit, record: dict[str, Any], version: str) -> None:
+        """DuplicateRecord if the output holds the record: by id, or in an incremental crawl by
+        id and text, as a changed page keeps its id. There, the version found is entered in
+        the state, which a run killed between the two writes left behind."""
+        if not self.ledger.holds(record["id"], version if self.revisits is not None else None):
+            return
+        if self.revisits is not None:
+            self.revisits.enter(visit, record)
+        raise DuplicateRecord(visit.page.url, f"record {record['id']} is already written")
+
+
+def _visit(item: Any) -> Visit:
+    """The item as a Visit: an incremental crawl's spider middleware wraps each Page in one
+    (spiders/incremental.py); a bare Page is keyed by its own URL."""
+    if isinstance(item, Visit):
+        return item
+    if isinstance(item, Page):
+        return Visit(item, item.url)
+    raise TypeError(f"RecordPipeline expects Page items, got {type(item).__name__}")

@@ -2,15 +2,18 @@
 saw of each URL, in SQLite, so the next one can ask "changed since?" and tell new, changed,
 unchanged and gone pages apart.
 
-One writer, the crawl: the conditional-request middleware (spiders/incremental.py) enters 304s
-and pages gone, the pipeline the records it wrote, each right after its sink write returns, so
-nothing is marked seen that was not written. The file is marked as ours (SQLite application_id
-and user_version), so a corrupt or foreign file is refused by name and left untouched.
+One writer, the crawl: the middlewares of spiders/incremental.py enter pages gone, the pipeline
+the verdicts (304, same text, record written), each record right after its sink write returns,
+so nothing is marked seen that was not written. Rows are keyed by the URL requested (before
+redirects), the one the next crawl requests again. The file is marked as ours (SQLite
+application_id and user_version), so a corrupt or foreign file is refused by name and left
+untouched.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,10 +32,10 @@ FORMAT_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
-    url TEXT PRIMARY KEY,     -- the URL requested (after redirects: the one answered)
+    url TEXT PRIMARY KEY,     -- the URL requested (before redirects)
     etag TEXT,                -- ETag of the last 200, sent back as If-None-Match
     last_modified TEXT,       -- Last-Modified of the last 200, sent back as If-Modified-Since
-    sitemap_lastmod TEXT,     -- <lastmod> the sitemap gave when the page was last fetched
+    sitemap_lastmod TEXT,     -- <lastmod> the sitemap gave with the last verdict
     content_hash TEXT,        -- SHA-256 of the last record's whitespace-normalised text;
                               -- NULL once the page is gone (its next record is "new")
     record_id TEXT,           -- id of the last record written for it
@@ -63,9 +66,41 @@ class PageState:
     status: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A page of an incremental crawl with what its request knew, as the pipeline gets it."""
+
+    page: Page
+    url: str | None
+    """The URL the state keys the page by: the one requested, before redirects."""
+    sitemap_lastmod: str | None = None
+    """The <lastmod> of the sitemap entry that listed it, stored with its verdict."""
+
+
 def text_hash(text: str) -> str:
     """The content hash: whitespace runs are one space, so a re-indented page is unchanged."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def parse_lastmod(value: str | None) -> datetime | None:
+    """A sitemap <lastmod> (W3C datetime: 2026, 2026-03, 2026-03-01, 2026-03-01T10:00Z,
+    2026-03-01T10:00:00.5+01:00) as an aware datetime, UTC when no zone is given; None when
+    it does not parse."""
+    text = (value or "").strip()
+    if re.fullmatch(r"\d{4}(-\d{2})?", text):
+        text += "-01" * (2 - text.count("-"))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def lastmod_moved(stored: str | None, listed: str | None) -> bool:
+    """Whether the sitemap's lastmod says the page may have changed since the stored one:
+    yes unless both parse and the listed one is not later."""
+    before, now = parse_lastmod(stored), parse_lastmod(listed)
+    return before is None or now is None or now > before
 
 
 class CrawlState(Database):
@@ -99,6 +134,11 @@ class CrawlState(Database):
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM pages").fetchone()[0]
 
+    def known_urls(self) -> list[str]:
+        """URLs the state holds a version of (not gone)."""
+        rows = self.db.execute("SELECT url FROM pages WHERE content_hash IS NOT NULL")
+        return [url for (url,) in rows]
+
     def record_written(self, state: PageState) -> None:
         """A 200 whose record was written (or found unchanged): its validators and hash."""
         self.db.execute(
@@ -110,17 +150,22 @@ class CrawlState(Database):
             ),
         )  # fmt: skip
 
-    def revalidated(self, url: str, fetched_at: str, status: int) -> None:
-        """A 304: the stored version still holds; only the fetch is noted."""
+    def revalidated(
+        self, url: str, fetched_at: str, status: int, sitemap_lastmod: str | None
+    ) -> None:
+        """A 304: the stored version still holds; the fetch and the sitemap's lastmod are noted."""
         self.db.execute(
-            "UPDATE pages SET fetched_at = ?, status = ? WHERE url = ?", (fetched_at, status, url)
+            "UPDATE pages SET fetched_at = ?, status = ?, sitemap_lastmod = ? WHERE url = ?",
+            (fetched_at, status, sitemap_lastmod, url),
         )
 
-    def gone(self, url: str, fetched_at: str, status: int) -> None:
-        """A 404/410: forget the version, keep the record id for the change log."""
+    def gone(self, url: str, fetched_at: str | None = None, status: int | None = None) -> None:
+        """A 404/410 (fetched_at and status given) or a page left out of the sitemap (not
+        fetched): forget the version, keep the record id for the change log."""
         self.db.execute(
-            "UPDATE pages SET etag = NULL, last_modified = NULL, content_hash = NULL, "
-            "fetched_at = ?, status = ? WHERE url = ?",
+            "UPDATE pages SET etag = NULL, last_modified = NULL, sitemap_lastmod = NULL, "
+            "content_hash = NULL, fetched_at = coalesce(?, fetched_at), "
+            "status = coalesce(?, status) WHERE url = ?",
             (fetched_at, status, url),
         )
 
@@ -155,37 +200,43 @@ class Revisits:
         self.state = state
         self.count = count
 
-    def not_modified(self, page: Page) -> None:
+    def not_modified(self, visit: Visit) -> None:
         """A 304 to our conditional request: the stored version holds; count the bytes saved."""
-        url = _crawled_url(page)
+        url = _state_url(visit)
         known = self.state.get(url)
-        self.state.revalidated(url, _iso(page.fetched_at), page.status)
+        fetched_at = _iso(visit.page.fetched_at)
+        self.state.revalidated(url, fetched_at, visit.page.status, visit.sitemap_lastmod)
         self.count("incremental/unchanged", 1)
         saved = known.body_bytes if known is not None and known.body_bytes else 0
         self.count("incremental/bytes_saved", saved)
 
-    def change(self, page: Page, record: dict[str, Any]) -> str | None:
-        """ "new", "changed", or None for a 200 whose text is the stored one (its new validators
-        are kept, so the next request can be answered 304)."""
-        known = self.state.get(_crawled_url(page))
+    def change(self, visit: Visit, record: dict[str, Any]) -> str | None:
+        """ "new", "changed" (counted once written), or None for a 200 whose text is the stored
+        one: counted unchanged, and its new validators kept, so the next request can be
+        answered 304."""
+        known = self.state.get(_state_url(visit))
         if known is None or known.content_hash is None:
-            change = "new"
-        elif known.content_hash != text_hash(record["text"]):
-            change = "changed"
-        else:
-            self.written(page, record)
-            change = None
-        self.count(f"incremental/{change or 'unchanged'}", 1)
-        return change
+            return "new"
+        if known.content_hash != text_hash(record["text"]):
+            return "changed"
+        self.enter(visit, record)
+        self.count("incremental/unchanged", 1)
+        return None
 
-    def written(self, page: Page, record: dict[str, Any]) -> None:
-        """Enter the version just written (call after the sink write returns)."""
+    def written(self, visit: Visit, record: dict[str, Any]) -> None:
+        """Enter the version just written and count its change (call after the sink write)."""
+        self.enter(visit, record)
+        self.count(f"incremental/{record['change']}", 1)
+
+    def enter(self, visit: Visit, record: dict[str, Any]) -> None:
+        """Store the page's version: validators, sitemap lastmod, text hash, record id."""
+        page = visit.page
         self.state.record_written(
             PageState(
-                url=_crawled_url(page),
+                url=_state_url(visit),
                 etag=page.header("ETag"),
                 last_modified=page.header("Last-Modified"),
-                sitemap_lastmod=None,
+                sitemap_lastmod=visit.sitemap_lastmod,
                 content_hash=text_hash(record["text"]),
                 record_id=record["id"],
                 body_bytes=len(page.body),
@@ -195,10 +246,10 @@ class Revisits:
         )
 
 
-def _crawled_url(page: Page) -> str:
-    if page.url is None:
+def _state_url(visit: Visit) -> str:
+    if visit.url is None:
         raise ValueError("an incremental crawl keys its state by URL; this page has none")
-    return page.url
+    return visit.url
 
 
 def _iso(moment: datetime | None) -> str:

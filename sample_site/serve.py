@@ -49,13 +49,18 @@ Misbehaviour routes:
                                      pages; pages 0-3 carry <lastmod>, the others none
     /_test/site/<key>/page/<i>       page i: ETag and Last-Modified, 304 to a matching
                                      If-None-Match (else If-Modified-Since), 404 once gone
-    /_test/site/<key>/edit/<i>?text=N&banner=N&gone=1&rotate=1&blind304=1
+    /_test/site/<key>/moved/<i>      301 to page/<i>
+    /_test/site/<key>/edit/<i>?text=N&banner=N&gone=1&rotate=1&blind304=1&unlisted=1&moved=1
                                      change page i (creating it): its main text, only its
                                      banner, remove it, an ETag new on every answer, 304s
-                                     to unconditional requests; `lastmod` moves
+                                     to unconditional requests, leave it out of the
+                                     sitemap (it still answers), list it as moved/<i>
+                                     in the sitemap; `lastmod` moves (0 undoes a flag)
     /_test/site/<key>/stats          JSON {"not_modified": 304s answered}
     /_test/count                     JSON {path: hits} of all other requests
-    /_test/reset-count               clears those hits
+    /_test/reset-count               clears those hits (and the concurrency peak)
+    /_test/concurrency               JSON {"active": n, "peak": n}: other requests being
+                                     answered at once, now and at most (a crawl's politeness)
 
 Static files from ``--root`` (default: ``site/`` beside this file):
     redirects.tsv lines ``from<TAB>to<TAB>status`` redirect first; then
@@ -111,7 +116,7 @@ PLACEHOLDER = b"{BASE_URL}"
 MIB = 1024 * 1024
 SITEMAP_SIZE = 500
 BODILESS = (204, 304)
-COUNT_ROUTES = ("/_test/count", "/_test/reset-count")
+COUNT_ROUTES = ("/_test/count", "/_test/reset-count", "/_test/concurrency")
 HUGE_HEAD = (
     b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     b"<title>Huge</title></head><body>\n"
@@ -482,6 +487,8 @@ class SitePage:
     gone: bool = False
     rotate: bool = False
     blind304: bool = False
+    unlisted: bool = False
+    moved: bool = False
 
 
 SITE_PAGES = 10
@@ -517,6 +524,8 @@ def route_site(req: Request, m: re.Match[str]) -> Reply:
             return Reply(200, json.dumps(data).encode(), "application/json")
         if what == "edit":
             return edit_site_page(req, pages.setdefault(index, SitePage()))
+        if what == "moved":
+            return redirect(req, f"/_test/site/{key}/page/{index}", 301)
         page = pages.get(index)
         if page is None or page.gone:
             return html_reply(404, "Not Found")
@@ -527,10 +536,14 @@ def route_site(req: Request, m: re.Match[str]) -> Reply:
 
 
 def site_sitemap(req: Request, key: str, pages: dict[int, SitePage]) -> bytes:
-    """Every page, gone ones too (a stale sitemap), the first SITE_DATED with <lastmod>."""
+    """Every page not unlisted, gone ones too (a stale sitemap), the first SITE_DATED with
+    <lastmod>; a moved page by its old URL."""
     items = []
     for i, page in sorted(pages.items()):
-        loc = f"<loc>{req.server.base_url}/_test/site/{key}/page/{i}</loc>"
+        if page.unlisted:
+            continue
+        path = f"{'moved' if page.moved else 'page'}/{i}"
+        loc = f"<loc>{req.server.base_url}/_test/site/{key}/{path}</loc>"
         dated = i < SITE_DATED
         lastmod = f"<lastmod>{site_time(page, '%Y-%m-%dT%H:%M:%SZ')}</lastmod>" if dated else ""
         items.append(f"<url>{loc}{lastmod}</url>")
@@ -548,7 +561,7 @@ def edit_site_page(req: Request, page: SitePage) -> Reply:
     for name in ("text", "banner"):
         if name in req.query:
             setattr(page, name, query_arg(req, name, 0, 0, 1_000_000))
-    for name in ("gone", "rotate", "blind304"):
+    for name in ("gone", "rotate", "blind304", "unlisted", "moved"):
         if name in req.query:
             setattr(page, name, req.query[name] == "1")
     page.version += 1
@@ -582,7 +595,15 @@ def route_count(req: Request, m: re.Match[str]) -> Reply:
     with req.server.lock:
         if m[1]:
             req.server.hits.clear()
+            req.server.peak = req.server.active
         data = json.dumps(dict(req.server.hits), sort_keys=True)
+    return Reply(200, data.encode(), "application/json")
+
+
+def route_concurrency(req: Request, m: re.Match[str]) -> Reply:
+    """/_test/concurrency: how many requests are being answered at once, now and at most."""
+    with req.server.lock:
+        data = json.dumps({"active": req.server.active, "peak": req.server.peak})
     return Reply(200, data.encode(), "application/json")
 
 
@@ -604,8 +625,9 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[Request, re.Match[str]], Reply]]] 
         (r"/_test/page/([^/]+)", route_page),
         (r"/_test/sitemap/([^/]+)", route_sitemap),
         (r"/_test/sitemap-out-of-scope", route_sitemap_out_of_scope),
-        (r"/_test/site/([\w-]+)/(sitemap\.xml|stats|page|edit)(?:/(\d{1,6}))?", route_site),
+        (r"/_test/site/([\w-]+)/(sitemap\.xml|stats|page|moved|edit)(?:/(\d{1,6}))?", route_site),
         (r"/_test/(reset-)?count", route_count),
+        (r"/_test/concurrency", route_concurrency),
     ]
 ]
 
@@ -647,6 +669,8 @@ class SampleServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.hits: Counter[str] = Counter()
         self.counters: Counter[str] = Counter()
+        self.active = 0
+        self.peak = 0
         self.sites: dict[str, dict[int, SitePage]] = {}
         try:
             self.redirects = load_redirects(self.root)
@@ -654,6 +678,19 @@ class SampleServer(ThreadingHTTPServer):
         except BaseException:
             self.server_close()
             raise
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count a request as being answered until its reply is ready to write, so that the
+        peak never counts a request whose client may already have its whole response."""
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.active -= 1
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         """Stay quiet when a client hangs up, as size limits and timeouts make it do."""
@@ -685,7 +722,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.hits[target.path] += 1
         query = {key: values[0] for key, values in parse_qs(target.query).items()}
         request = Request(self.server, target.path, query, dict(self.headers.items()))
-        self.write_reply(dispatch(request), send_body)
+        counted = target.path not in COUNT_ROUTES
+        with self.server.answering() if counted else contextlib.nullcontext():
+            reply = dispatch(request)
+        self.write_reply(reply, send_body)
 
     def write_reply(self, reply: Reply, send_body: bool) -> None:
         """Send headers with Content-Length, or chunked when the length is unknown."""

@@ -29,6 +29,8 @@ from healthcrawl.extractors.profiles import BY_KEY
 from healthcrawl.page import HTML_TYPES, Page, media_type
 from healthcrawl.skips import DownloadFailed, RobotsDisallowed, stat_key
 
+from .frontier import use_frontier
+from .incremental import SITEMAP_LASTMOD
 from .scope import RequestRefused
 
 logger = logging.getLogger(__name__)
@@ -116,11 +118,13 @@ class HealthSpider(Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         """USER_AGENT from HEALTHCRAWL_CONTACT_URL as this crawl sets it (-s, settings.py),
         unless a USER_AGENT is given anywhere. Set above default priority: `scrapy crawl`
-        merges its default settings into the crawler after this runs."""
+        merges its default settings into the crawler after this runs. With
+        HEALTHCRAWL_REDIS_URL, the crawl becomes a worker of a shared frontier (frontier.py)."""
         super().update_settings(settings)
         if settings.getpriority("USER_AGENT") == SETTINGS_PRIORITIES["default"]:
             agent = user_agent(settings.get("HEALTHCRAWL_CONTACT_URL"))
             settings.set("USER_AGENT", agent, priority="command")
+        use_frontier(settings)
 
     def follow(
         self, url: str, callback: Callable[[Response], Iterable[Any]], **kwargs: Any
@@ -180,8 +184,9 @@ class HealthSpider(Spider):
             url = entry["loc"]
             if sitemap.type == "sitemapindex":
                 yield self.follow(url, self.parse_sitemap)
-            elif self.wants(url):
-                yield self.follow(url, self.parse_page)
+            elif self.wants(url):  # lastmod: an incremental crawl may not fetch it again
+                lastmod = entry.get("lastmod")
+                yield self.follow(url, self.parse_page, meta={SITEMAP_LASTMOD: lastmod})
 
     def _sitemap_body(self, response: Response) -> bytes | None:
         body = response.body

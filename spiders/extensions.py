@@ -16,7 +16,7 @@ from twisted.internet import task
 from healthcrawl.skips import REASONS, STAT_PREFIX
 
 logger = logging.getLogger(__name__)
-INCREMENTAL_COUNTS = ("new", "changed", "unchanged", "gone", "bytes_saved")
+INCREMENTAL_COUNTS = ("new", "changed", "unchanged", "not_fetched", "gone", "bytes_saved")
 """The stats incremental/<name> of a HEALTHCRAWL_STATE crawl, in summary-line order."""
 
 
@@ -27,6 +27,7 @@ class CrawlProgress:
         self.stats_file = stats_file
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
+        self.reason: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -36,6 +37,7 @@ class CrawlProgress:
         extension = cls(crawler, interval, crawler.settings.get("HEALTHCRAWL_STATS_FILE"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
@@ -57,7 +59,14 @@ class CrawlProgress:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        logger.info("%s", summary_line(self.crawler.stats.get_stats(), reason))
+        self.reason = reason
+
+    def engine_stopped(self) -> None:
+        """The summary and the stats file come last, once every component's spider_closed has
+        counted (pages gone from the sitemaps are found then: spiders/incremental.py)."""
+        if self.reason is None:
+            return
+        logger.info("%s", summary_line(self.crawler.stats.get_stats(), self.reason))
         if self.stats_file:
             stats = self.crawler.stats.get_stats()
             Path(self.stats_file).write_text(
@@ -80,7 +89,8 @@ def summary_line(stats: dict[str, Any], reason: str) -> str:
 
 
 def _incremental_part(stats: dict[str, Any]) -> str:
-    """`; incremental: new=N, changed=N, unchanged=N, gone=N, bytes_saved=N` when any is set."""
+    """`; incremental: new=N, changed=N, unchanged=N, not_fetched=N, gone=N, bytes_saved=N`
+    when any is set (not_fetched: unchanged by their sitemap lastmod, not requested)."""
     counts = {k: stats.get(f"incremental/{k}", 0) for k in INCREMENTAL_COUNTS}
     if not any(counts.values()):
         return ""

@@ -60,6 +60,9 @@ DOWNLOADER_MIDDLEWARES = {
     "healthcrawl.spiders.incremental.ConditionalRequestMiddleware": 580,  # HEALTHCRAWL_STATE
     "healthcrawl.spiders.warc.WarcRecorder": 950,  # off unless -s HEALTHCRAWL_WARC=path.warc.gz
 }
+SPIDER_MIDDLEWARES = {
+    "healthcrawl.spiders.incremental.SitemapRevisits": 600,  # HEALTHCRAWL_STATE
+}
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
 ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
 FEED_EXPORTERS = {"parquet": "healthcrawl.output.parquet.ParquetSink"}
@@ -81,12 +84,24 @@ date>.jsonl. Its format follows its suffix (see healthcrawl.output.sinks)."""
 HEALTHCRAWL_STATE = None
 """SQLite crawl state of an incremental re-crawl (output/state.py): pages it holds are requested
 conditionally, and only new or changed ones are written, with `change` set. Off by default."""
+HEALTHCRAWL_REVALIDATE = False
+"""Request every page of an incremental crawl, even those whose sitemap <lastmod> has not moved
+since the state stored it (which are otherwise not requested at all)."""
 HEALTHCRAWL_EXTRACT_WORKERS = None
 """Processes extracting records off the reactor thread (default: number of cores);
 0 extracts in the reactor thread (slower, and without the time budget; for comparison only)."""
 HEALTHCRAWL_PAGE_TIMEOUT = workers.PAGE_TIMEOUT
 """Seconds a worker may spend extracting one page (default 10): past it the worker is killed and
 replaced, and the page skipped as healthcrawl/skipped/timeout (healthcrawl.workers)."""
+
+HEALTHCRAWL_REDIS_URL = None
+"""redis://HOST:PORT/DB of a shared frontier: every crawl started with it is one worker over
+one request queue, seen-set and per-domain politeness (spiders/frontier.py). Off by default."""
+HEALTHCRAWL_REDIS_KEY = None
+"""Prefix of the frontier's Redis keys (default healthcrawl:<spider>): one per crawl."""
+HEALTHCRAWL_REDIS_LEASE = 30.0
+"""Seconds a worker's heartbeat outlives its last beat: a dead worker's requests are queued
+again this long after it died (workers beat every third of it)."""
 
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -10,24 +10,74 @@ from pathlib import Path
 
 import pytest
 
-from healthcrawl.output.state import CrawlState, Revisits, StateError, text_hash
+from healthcrawl.output.state import (
+    CrawlState,
+    PageState,
+    Revisits,
+    StateError,
+    Visit,
+    lastmod_moved,
+    parse_lastmod,
+    text_hash,
+)
 from healthcrawl.page import Page
 
 URL = "https://example.org/topic"
+REQUESTED = "https://example.org/old-topic"
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def page(body: bytes = b"<html>x</html>", status: int = 200) -> Page:
-    return Page(URL, body, {"ETag": '"v1"', "Last-Modified": "Sun, 01 Mar 2026"}, status, WHEN)
+def page(body: bytes = b"<html>x</html>", status: int = 200, lastmod: str | None = None) -> Visit:
+    """A page fetched from URL after a redirect from REQUESTED, listed with `lastmod`."""
+    headers = {"ETag": '"v1"', "Last-Modified": "Sun, 01 Mar 2026"}
+    return Visit(Page(URL, body, headers, status, WHEN), REQUESTED, lastmod)
 
 
-def record(text: str, record_id: str = "a" * 32) -> dict[str, object]:
-    return {"id": record_id, "url": URL, "text": text}
+def record(text: str, change: str | None = "new") -> dict[str, object]:
+    return {"id": "a" * 32, "url": URL, "text": text, "change": change}
 
 
 def test_text_hash_ignores_whitespace_only() -> None:
     assert text_hash("Fever\n\n  is  common.") == text_hash("Fever is common.")
     assert text_hash("Fever is common.") != text_hash("Fever is rare.")
+
+
+@pytest.mark.parametrize(
+    ("lastmod", "moment"),
+    [
+        ("2026", datetime(2026, 1, 1, tzinfo=UTC)),
+        ("2026-03", datetime(2026, 3, 1, tzinfo=UTC)),
+        ("2026-03-05", datetime(2026, 3, 5, tzinfo=UTC)),
+        ("2026-03-05T10:30Z", datetime(2026, 3, 5, 10, 30, tzinfo=UTC)),
+        (" 2026-03-05T10:30:15+02:00 ", datetime(2026, 3, 5, 8, 30, 15, tzinfo=UTC)),
+        ("2026-03-05T10:30:15.5Z", datetime(2026, 3, 5, 10, 30, 15, 500_000, tzinfo=UTC)),
+        ("2026-03-05T10:30:15", datetime(2026, 3, 5, 10, 30, 15, tzinfo=UTC)),
+        ("yesterday", None),
+        ("2026-13-01", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_lastmod(lastmod: str | None, moment: datetime | None) -> None:
+    assert parse_lastmod(lastmod) == moment
+
+
+@pytest.mark.parametrize(
+    ("stored", "listed", "moved"),
+    [
+        ("2026-03-05", "2026-03-05", False),
+        ("2026-03-05T12:00:00+02:00", "2026-03-05T10:00Z", False),  # the same moment
+        ("2026-03-05T10:00Z", "2026-03-05", False),  # a date is its midnight
+        ("2026-03-05", "2026-03-05T00:00:01Z", True),
+        ("2026-03-05", "2026-03-04", False),  # moved back: not newer
+        (None, "2026-03-05", True),
+        ("2026-03-05", None, True),
+        ("2026-03-05", "last week", True),
+        ("garbled", "2026-03-05", True),
+    ],
+)
+def test_lastmod_moved(stored: str | None, listed: str | None, moved: bool) -> None:
+    assert lastmod_moved(stored, listed) is moved
 
 
 def test_revisits_new_changed_unchanged_and_304(tmp_path: Path) -> None:
@@ -39,40 +89,58 @@ def test_revisits_new_changed_unchanged_and_304(tmp_path: Path) -> None:
     with CrawlState(tmp_path / "state.sqlite") as state:
         revisits = Revisits(state, count)
         assert revisits.change(page(), record("Fever is common.")) == "new"
-        revisits.written(page(b"<html>twelve</html>"), record("Fever is common."))
-        stored = state.get(URL)
-        assert stored is not None
-        assert (stored.etag, stored.last_modified, stored.record_id, stored.body_bytes) == (
-            '"v1"',
-            "Sun, 01 Mar 2026",
-            "a" * 32,
-            len(b"<html>twelve</html>"),
+        assert len(state) == 0  # nothing entered before the record is written
+        revisits.written(page(b"<html>twelve</html>", lastmod="2026-03-01"), record("Fever."))
+        assert state.get(URL) is None  # keyed by the URL requested, not the one redirected to
+        assert state.get(REQUESTED) == PageState(
+            url=REQUESTED,
+            etag='"v1"',
+            last_modified="Sun, 01 Mar 2026",
+            sitemap_lastmod="2026-03-01",
+            content_hash=text_hash("Fever."),
+            record_id="a" * 32,
+            body_bytes=len(b"<html>twelve</html>"),
+            fetched_at="2026-03-01T12:00:00Z",
+            status=200,
         )
-        assert (stored.fetched_at, stored.status) == ("2026-03-01T12:00:00Z", 200)
-        assert revisits.change(page(), record("Fever  is\ncommon.")) is None
+        assert revisits.change(page(lastmod="2026-03-02"), record("Fever.\n")) is None
+        assert state.get(REQUESTED).sitemap_lastmod == "2026-03-02"  # type: ignore[union-attr]
         assert revisits.change(page(), record("Fever is rare.")) == "changed"
-        revisits.not_modified(page(b"", status=304))
-        assert state.get(URL).status == 304  # type: ignore[union-attr]
+        revisits.not_modified(page(b"", status=304, lastmod="2026-03-03"))
+        stored = state.get(REQUESTED)
+        assert stored is not None
+        assert (stored.status, stored.sitemap_lastmod) == (304, "2026-03-03")
     assert counts == {
         "incremental/new": 1,
         "incremental/unchanged": 2,
-        "incremental/changed": 1,
         "incremental/bytes_saved": len(b"<html>x</html>"),
     }
 
 
 def test_gone_forgets_the_version_but_keeps_the_record_id(tmp_path: Path) -> None:
     with CrawlState(tmp_path / "state.sqlite") as state:
-        Revisits(state, lambda stat, n: None).written(page(), record("Text."))
-        state.gone(URL, "2026-03-02T00:00:00Z", 410)
-        gone = state.get(URL)
+        Revisits(state, lambda stat, n: None).written(page(lastmod="2026"), record("Text."))
+        assert state.known_urls() == [REQUESTED]
+        state.gone(REQUESTED, "2026-03-02T00:00:00Z", 410)
+        gone = state.get(REQUESTED)
+        assert state.known_urls() == []
     assert gone is not None
-    assert (gone.content_hash, gone.etag, gone.record_id, gone.status) == (
+    assert (gone.content_hash, gone.etag, gone.sitemap_lastmod, gone.record_id, gone.status) == (
+        None,
         None,
         None,
         "a" * 32,
         410,
     )
+
+
+def test_gone_from_the_sitemap_keeps_the_last_fetch(tmp_path: Path) -> None:
+    with CrawlState(tmp_path / "state.sqlite") as state:
+        Revisits(state, lambda stat, n: None).written(page(), record("Text."))
+        state.gone(REQUESTED)
+        gone = state.get(REQUESTED)
+    assert gone is not None
+    assert (gone.content_hash, gone.fetched_at, gone.status) == (None, "2026-03-01T12:00:00Z", 200)
 
 
 def test_state_survives_reopening(tmp_path: Path) -> None:
@@ -81,7 +149,7 @@ def test_state_survives_reopening(tmp_path: Path) -> None:
         Revisits(state, lambda stat, n: None).written(page(), record("Text."))
     with CrawlState(path) as state:
         assert len(state) == 1
-        assert state.get(URL) is not None
+        assert state.get(REQUESTED) is not None
 
 
 def test_corrupt_file_is_refused_by_name_and_left_alone(tmp_path: Path) -> None:
