@@ -63,6 +63,8 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     "healthcrawl.spiders.incremental.SitemapRevisits": 600,  # HEALTHCRAWL_STATE
 }
+DOWNLOADER = "healthcrawl.spiders.downloader.SlotLimitedDownloader"
+"""Scrapy's, with CONCURRENT_REQUESTS_PER_DOMAIN enforced when there is no download delay."""
 DUPEFILTER_CLASS = "healthcrawl.spiders.dupefilter.ResumableDupeFilter"
 ITEM_PIPELINES = {"healthcrawl.output.pipeline.RecordPipeline": 300}
 FEED_EXPORTERS = {"parquet": "healthcrawl.output.parquet.ParquetSink"}

@@ -103,6 +103,17 @@ def server_hits(base: str, prefix: str = "/") -> dict[str, int]:
         return {path: n for path, n in json.load(response).items() if path.startswith(prefix)}
 
 
+def reset_counts(base: str) -> None:
+    """Clear the server's hit counts and its concurrency peak."""
+    urllib.request.urlopen(f"{base}/_test/reset-count").close()
+
+
+def concurrency_peak(base: str) -> int:
+    """The most requests the server has answered at once since the last reset_counts."""
+    with urllib.request.urlopen(f"{base}/_test/concurrency") as response:
+        return json.load(response)["peak"]
+
+
 def read_records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

@@ -16,7 +16,6 @@ import pickle
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from healthcrawl.output.validate import validate
 from healthcrawl.output.writer import read_records
 from healthcrawl.sample_site.serve import running_server
 from tests.conftest import REPO, shared_path
-from tests.crawl.conftest import crawl_command, server_hits
+from tests.crawl.conftest import concurrency_peak, crawl_command, reset_counts, server_hits
 from tests.redis_server import RedisServer, free_port
 
 pytest_plugins = ("tests.redis_fixtures",)
@@ -148,15 +147,6 @@ def finish(*workers: Worker, timeout: float = 120) -> None:
                 worker.process.wait()
 
 
-def concurrency_peak(base: str) -> int:
-    with urllib.request.urlopen(f"{base}/_test/concurrency") as response:
-        return json.load(response)["peak"]
-
-
-def reset_server(base: str) -> None:
-    urllib.request.urlopen(f"{base}/_test/reset-count").close()
-
-
 def wait_written(client: redis.Redis, key: str, count: int, worker: Worker) -> None:
     """Until the workers have written `count` records (the frontier's set of written ids)."""
     deadline = time.monotonic() + 60
@@ -180,7 +170,7 @@ def test_workers_share_the_crawl_and_lose_nothing_when_one_is_killed(
     written exactly once across the three outputs; a page is fetched twice only if it was
     leased by the killed worker; robots.txt is fetched and obeyed by every worker; the server
     never answers more than LIMIT requests at once."""
-    reset_server(site.base)
+    reset_counts(site.base)
     client = redis.Redis.from_url(redis_url)
     prefix = f"healthcrawl:{site.spider}"
     settings = {
@@ -231,7 +221,7 @@ def test_without_the_frontier_the_limit_does_not_hold_across_workers(
     urls = tmp_path / "slow.txt"
     urls.write_text("".join(f"{sample_site.base}/_test/page/slow-{i}?s=3\n" for i in range(6)))
     slow = Site("pages", {"urls_file": str(urls)}, sample_site.base, frozenset(), frozenset(), 0)
-    reset_server(slow.base)
+    reset_counts(slow.base)
     workers = [start_worker(name, slow, tmp_path, {}) for name in ("a", "b")]
     finish(*workers)
     assert [w.process.returncode for w in workers] == [0, 0]
@@ -242,7 +232,7 @@ def test_unreachable_redis_stops_the_crawl_before_any_request(
     sample_site: Site, tmp_path: Path
 ) -> None:
     port = free_port()  # nothing listens there
-    reset_server(sample_site.base)
+    reset_counts(sample_site.base)
     worker = start_worker("a", sample_site, tmp_path, {
         "HEALTHCRAWL_REDIS_URL": f"redis://127.0.0.1:{port}/0",
     })  # fmt: skip

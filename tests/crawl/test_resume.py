@@ -11,13 +11,12 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.conftest import REPO
-from tests.crawl.conftest import crawl_command, read_records, server_hits
+from tests.crawl.conftest import crawl_command, read_records, reset_counts, server_hits
 
 PAGES = 30
 ONE_AT_A_TIME = {"CONCURRENT_REQUESTS": "1"}
@@ -65,7 +64,7 @@ def test_killed_crawl_refetches_only_pages_not_written(site_url: str, tmp_path: 
     assert set(fetched_first.values()) == {1}
     with output.open("a") as handle:
         handle.write('{"id": "torn-by-kill", "url": "htt')
-    urllib.request.urlopen(f"{site_url}/_test/reset-count").close()
+    reset_counts(site_url)
 
     second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
 
@@ -161,7 +160,7 @@ def test_killed_after_a_graceful_resume_still_writes_every_page(
     second.wait()
     written = {path_of(r["url"]) for r in read_records(output)}
     assert len(written) < PAGES
-    urllib.request.urlopen(f"{site_url}/_test/reset-count").close()
+    reset_counts(site_url)
 
     third = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
 

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from healthcrawl.spiders import settings
 from tests.conftest import REPO
-from tests.crawl.conftest import FAST, crawl, read_records, server_hits
+from tests.crawl.conftest import FAST, crawl, read_records, reset_counts, server_hits
 
 GARD_PAGES = {
     "/diseases/5786/amyotrophic-lateral-sclerosis",
@@ -43,7 +42,7 @@ def test_robots_disallow_holds_for_requests_sent_while_robots_txt_downloads(
     urls.write_text("\n".join([f"{slow_robots_url}/medlineplus/asthma.html", *private]) + "\n")
     middlewares = {**settings.DOWNLOADER_MIDDLEWARES, OUR_ROBOTS: None, SCRAPY_ROBOTS: None}
     middlewares[middleware] = 100
-    urllib.request.urlopen(f"{slow_robots_url}/_test/reset-count").close()
+    reset_counts(slow_robots_url)
     result = crawl(
         "pages", tmp_path, args={"urls_file": str(urls)},
         settings={"DOWNLOADER_MIDDLEWARES": json.dumps(middlewares)},
@@ -57,7 +56,7 @@ def test_robots_disallow_holds_for_requests_sent_while_robots_txt_downloads(
 def test_gard_spider_follows_robots_sitemap_index_and_gzipped_sitemap(
     site_url: str, tmp_path: Path
 ) -> None:
-    urllib.request.urlopen(f"{site_url}/_test/reset-count").close()
+    reset_counts(site_url)
     result = crawl("gard", tmp_path, args={"base_url": site_url})
     assert result.returncode == 0
     fetched = server_hits(site_url)

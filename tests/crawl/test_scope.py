@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from healthcrawl.spiders import settings
 from healthcrawl.spiders.addresses import address_refusal
 from healthcrawl.spiders.scope import Scope
 from tests.conftest import REPO
-from tests.crawl.conftest import Crawl, crawl, server_hits
+from tests.crawl.conftest import Crawl, crawl, reset_counts, server_hits
 
 SEEDS = ["http://127.0.0.1:8000/start", "https://example.org"]
 HOSTS = "(127.0.0.1, example.org)"
@@ -124,7 +123,7 @@ def test_loopback_hosts_are_refused_without_the_allow_setting(
             "healthcrawl.spiders.scope.ScopeMiddleware": None,
         }
         crawl_settings["DOWNLOADER_MIDDLEWARES"] = json.dumps(without)
-    urllib.request.urlopen(f"{site_url}/_test/reset-count").close()
+    reset_counts(site_url)
     result = crawl("pages", tmp_path, args={"urls_file": str(urls)}, settings=crawl_settings)
     assert server_hits(site_url) == {}
     assert (result.returncode, result.records) == (1, [])
