@@ -5,9 +5,10 @@ job a dead crawl from a good one.
 Exit statuses:
   0  the crawl wrote a record, or found its records already written (a rerun appending to
      the same output: duplicates; a rerun of a finished JOBDIR job), or found its pages
-     unchanged since the last crawl (HEALTHCRAWL_STATE)
+     unchanged since the last crawl (HEALTHCRAWL_STATE); or, as a worker of a shared frontier (HEALTHCRAWL_REDIS_URL), found nothing left to take
   1  a dead crawl (no record written: every request failed, or no page gave a record), with
-     one log line saying so; or a bootstrap failure (the crawl could not start)
+     one log line saying so; a bootstrap failure (the crawl could not start); or a frontier
+     worker stopped because Redis was lost
   2  a usage error, as one stderr line and before any request: an unknown spider, a bad or
      unknown -a argument, contradictory output options (two -o, -o with HEALTHCRAWL_OUTPUT)
 """
@@ -28,6 +29,7 @@ from healthcrawl.skips import DuplicateRecord, stat_key
 
 from .base import SpiderArgumentError
 from .dupefilter import ALREADY_WRITTEN
+from .frontier import LOST_REASON
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,11 @@ def exit_status(crawler: Crawler) -> int:
     CRAWL_FAILED with a log line saying why."""
     stats = crawler.stats
     assert stats is not None
+    if stats.get_value("finish_reason") == LOST_REASON:
+        return CRAWL_FAILED  # the frontier has logged it; what was written stays written
+    if stats.get_value("frontier/filtered", 0) and not stats.get_value("frontier/leased", 0):
+        logger.info("healthcrawl: the shared frontier had nothing left for this worker")
+        return 0
     done = (
         "healthcrawl/records_written",
         stat_key(DuplicateRecord),

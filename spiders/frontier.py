@@ -13,6 +13,8 @@ SCHEDULER = "healthcrawl.spiders.redis_scheduler.FrontierScheduler"
 POLITENESS = "healthcrawl.spiders.redis_politeness.SharedPoliteness"
 RECORDS = "healthcrawl.output.pipeline.RecordPipeline"
 PIPELINE = "healthcrawl.spiders.redis_records.FrontierPipeline"
+LOST_REASON = "redis_lost"
+"""The finish reason of a worker that stopped because Redis stopped answering."""
 POLITENESS_ORDER = 990
 """Last before the download handler (after the WARC recorder), so a permit is held only while
 the request is really downloading."""

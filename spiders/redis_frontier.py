@@ -34,6 +34,8 @@ from weakref import ReferenceType, WeakKeyDictionary, ref
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from .frontier import LOST_REASON
+
 try:
     import redis
     from redis.backoff import NoBackoff
@@ -52,8 +54,6 @@ MIN_VERSION = (6, 2)
 """LMOVE, the reliable queue's one step, came in Redis 6.2."""
 TIMEOUT = 5.0
 """Seconds a Redis call may take before the worker counts Redis as lost (loopback or LAN: ms)."""
-LOST_REASON = "redis_lost"
-"""The finish reason of a worker that stopped because Redis stopped answering."""
 
 _PUSH = """
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end

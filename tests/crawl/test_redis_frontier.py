@@ -258,6 +258,7 @@ def test_redis_lost_mid_crawl_stops_the_worker_and_a_restart_resumes(
         wait_written(redis.Redis.from_url(url), "healthcrawl:pages:written", PAGES // 3, first)
         server.kill()
         finish(first, timeout=60)
+        assert first.process.returncode == 1
         log = first.log.read_text()
         assert log.count(f"frontier: Redis at {url} lost (") == 1
         assert "(finish reason: redis_lost)" in log
@@ -267,9 +268,13 @@ def test_redis_lost_mid_crawl_stops_the_worker_and_a_restart_resumes(
         server.start()
         again = start_worker("again", sample_site, tmp_path, settings, output=first.output)
         finish(again)
+        late = start_worker("late", sample_site, tmp_path, settings)  # the crawl is over
+        finish(late)
     finally:
         server.stop()
     assert again.process.returncode == 0, again.log.read_text()[-3000:]
+    assert (late.process.returncode, list(read_records(late.output))) == (0, [])
+    assert "the shared frontier had nothing left for this worker" in late.log.read_text()
     records = list(read_records(again.output))
     assert len(records) == len({r["id"] for r in records}) == PAGES
     assert {urlsplit(r["url"]).path for r in records} == sample_site.pages
