@@ -101,8 +101,19 @@ def _tab_bars(tree: etree._Element) -> list[etree._Element]:
     return [tabs for tabs in _LINK_LISTS(tree) if _is_tab_bar(tabs)]
 
 
+def _landmarks(tree: etree._Element) -> list[etree._Element]:
+    """Navigation landmarks, but not an accordion marked up as a tab list (Bootstrap's
+    panel-group): its panels, most of its text, are content, where a tab bar is labels."""
+    return [e for e in _LANDMARKS(tree) if e.get("role") != "tablist" or not _holds_panels(e)]
+
+
+def _holds_panels(tablist: etree._Element) -> bool:
+    labels = sum(_TEXT_LENGTH(tab) for tab in tablist.iterdescendants() if tab.get("role") == "tab")
+    return _TEXT_LENGTH(tablist) - labels > labels
+
+
 _PRUNE_RULES: dict[str, Callable[[etree._Element], list[etree._Element]]] = {
-    "landmarks": _LANDMARKS,
+    "landmarks": _landmarks,
     "named_boilerplate": _named,
     "tab_bars": _tab_bars,
 }

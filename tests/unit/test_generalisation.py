@@ -201,3 +201,38 @@ def test_a_thread_of_sibling_articles_is_still_the_content() -> None:
     posts = "".join(f"<article class='post'><p>{n}. {TEASER * 3}</p></article>" for n in range(4))
     record = extract_valid(_page(f"<main><h1>Forum thread</h1>{posts}</main>"), URL)
     assert record.text.count(TEASER.strip()) == 12
+
+
+ANSWER = "Most people with a fever recover at home with rest, fluids and paracetamol. "
+ACCORDION = (
+    "<div class='panel-group' role='tablist'>"
+    + "".join(
+        f"<div class='panel'><div class='panel-heading' role='tab'><h4><a href='#a{n}'>"
+        f"Question {n}?</a></h4></div><div class='panel-collapse' role='tabpane-a{n}'>"
+        f"<p>{n}. {ANSWER * 2}</p></div></div>"
+        for n in range(3)
+    )
+    + "</div>"
+)
+"""A Bootstrap FAQ accordion: ARIA says tab list, but its panels are most of its text."""
+TAB_BAR = (
+    "<ul role='tablist'>"
+    + "".join(f"<li role='tab'><a href='/t/{n}'>Tab label {n}</a></li>" for n in range(4))
+    + "</ul>"
+)
+
+
+def test_an_accordion_marked_as_a_tab_list_keeps_its_panels() -> None:
+    body = f"<main><h1>ALS</h1>{PARAGRAPHS}{TAB_BAR}<h2>Questions</h2>{ACCORDION}</main>{FOOTER}"
+    record = extract_valid(_page(body), URL)
+    assert record.text.count(ANSWER.strip()) == 6
+    assert "Tab label" not in record.text
+
+
+def test_without_the_exemption_the_answers_are_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the exemption prevents: the landmarks rule removing the accordion as a tab bar."""
+    from healthcrawl.extractors import boilerplate
+
+    monkeypatch.setattr(boilerplate, "_holds_panels", lambda tablist: False)
+    body = f"<main><h1>ALS</h1>{PARAGRAPHS}{TAB_BAR}<h2>Questions</h2>{ACCORDION}</main>{FOOTER}"
+    assert ANSWER.strip() not in extract_valid(_page(body), URL).text
