@@ -5,10 +5,12 @@ job a dead crawl from a good one.
 Exit statuses:
   0  the crawl wrote a record, or found its records already written (a rerun appending to
      the same output: duplicates; a rerun of a finished JOBDIR job), or found its pages
-     unchanged since the last crawl (HEALTHCRAWL_STATE); or, as a worker of a shared frontier (HEALTHCRAWL_REDIS_URL), found nothing left to take
+     unchanged since the last crawl (HEALTHCRAWL_STATE); or, as a worker of a shared
+     frontier (HEALTHCRAWL_REDIS_URL), found nothing left to take
   1  a dead crawl (no record written: every request failed, or no page gave a record), with
-     one log line saying so; a bootstrap failure (the crawl could not start); or a frontier
-     worker stopped because Redis was lost
+     one log line saying so; a crawl that cannot start (one stderr line when it is a crawl
+     state that is not ours or an unusable Redis; else Scrapy's bootstrap failure); or a
+     frontier worker stopped because Redis was lost
   2  a usage error, as one stderr line and before any request: an unknown spider, a bad or
      unknown -a argument, contradictory output options (two -o, -o with HEALTHCRAWL_OUTPUT)
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
@@ -25,6 +28,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from healthcrawl.output.pipeline import OutputSettingError, output_for
+from healthcrawl.output.state import CrawlState, StateError
 from healthcrawl.skips import DuplicateRecord, stat_key
 
 from .base import SpiderArgumentError
@@ -48,6 +52,10 @@ class Command(ScrapyCrawlCommand):
             if problem is not None:
                 print(f"scrapy crawl {args[0]}: {problem}", file=sys.stderr)
                 raise SystemExit(USAGE_ERROR)
+            problem = startup_problem(self.settings)
+            if problem is not None:
+                print(f"scrapy crawl {args[0]}: {problem}", file=sys.stderr)
+                raise SystemExit(CRAWL_FAILED)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -75,6 +83,29 @@ def usage_problem(settings: BaseSettings, name: str, arguments: dict[str, str]) 
         output_for(crawl_settings, spidercls.name)
     except (SpiderArgumentError, OutputSettingError) as error:
         return str(error)
+    return None
+
+
+def startup_problem(settings: BaseSettings) -> str | None:
+    """Why the crawl cannot start though its arguments are right, in one line: a crawl state
+    that is not ours, or the shared frontier's Redis unreachable or too old. Checked here so
+    that the crawl fails with this line, not a traceback from inside Scrapy's start-up."""
+    if settings.get("HEALTHCRAWL_STATE"):
+        try:
+            with CrawlState(Path(settings["HEALTHCRAWL_STATE"])):
+                pass
+        except StateError as error:
+            return str(error)
+    if settings.get("HEALTHCRAWL_REDIS_URL"):
+        try:
+            from .redis_frontier import Frontier, FrontierUnavailable  # the redis extra
+        except ImportError as error:
+            return str(error)
+        lease = settings.getfloat("HEALTHCRAWL_REDIS_LEASE")
+        try:
+            Frontier(settings["HEALTHCRAWL_REDIS_URL"], "healthcrawl:check", lease).check()
+        except FrontierUnavailable as error:
+            return str(error)
     return None
 
 

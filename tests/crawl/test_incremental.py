@@ -293,6 +293,7 @@ def test_foreign_state_file_is_refused_by_name_and_kept(site_url: str, tmp_path:
     before = state.read_bytes()
     done = site_crawl(site_url, "foreign", tmp_path / "run", state)
     assert done.returncode == 1
-    assert f"crawl state {state}: not a SQLite database" in done.log
+    assert done.log.startswith(f"scrapy crawl sitemap: crawl state {state}: not a SQLite database")
+    assert done.log.count("\n") == 1  # one line, before the crawl starts
     assert done.records == []
     assert state.read_bytes() == before

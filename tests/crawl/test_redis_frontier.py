@@ -239,7 +239,11 @@ def test_unreachable_redis_stops_the_crawl_before_any_request(
     finish(worker, timeout=60)
     log = worker.log.read_text()
     assert worker.process.returncode == 1
-    assert f"Redis at redis://127.0.0.1:{port}/0 is unreachable (Error 111 connecting to " in log
+    assert log.startswith(
+        f"scrapy crawl {sample_site.spider}: Redis at redis://127.0.0.1:{port}/0 is unreachable"
+        f" (Error 111 connecting to 127.0.0.1:{port}. Connection refused.)\n"
+    )
+    assert log.count("\n") == 1  # one line, before the crawl starts
     assert server_hits(sample_site.base) == {}
     assert not worker.output.exists()
 
