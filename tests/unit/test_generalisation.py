@@ -3,13 +3,16 @@
 The classes (issue: extraction that generalises): class names matched by substring removed
 content columns; the listing check judged menus, not the article; our pruning sometimes lost
 what trafilatura alone finds (the safety net); reference headings wrapped in links, buttons or
-<summary>, and reference lists marked up without a heading. A page without </html> is covered
-in test_bad_input.py.
+<summary>, and reference lists marked up without a heading; a page that is all comments; text
+of adjacent blocks run together; fast mode's result trusted when it is short of the page's
+prose; related-post cards counted as prose; FAQ accordions marked up as tab lists removed as
+tab bars. A page without </html> is covered in test_bad_input.py.
 """
 
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from healthcrawl.extractors import RULES, ListingPageError, extract
 from tests.conftest import extract_valid
@@ -236,3 +239,34 @@ def test_without_the_exemption_the_answers_are_lost(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(boilerplate, "_holds_panels", lambda tablist: False)
     body = f"<main><h1>ALS</h1>{PARAGRAPHS}{TAB_BAR}<h2>Questions</h2>{ACCORDION}</main>{FOOTER}"
     assert ANSWER.strip() not in extract_valid(_page(body), URL).text
+
+
+def _body(chars: int) -> etree._Element:
+    body = etree.Element("body")
+    etree.SubElement(body, "p").text = ("Sentences of prose. " * chars)[:chars]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("fast_chars", "enough", "runs"), [(900, 500, [True]), (300, 500, [True, False])]
+)
+def test_fast_mode_result_shorter_than_the_prose_runs_the_full_comparison(
+    monkeypatch: pytest.MonkeyPatch, fast_chars: int, enough: int, runs: list[bool]
+) -> None:
+    """Fast mode skips trafilatura's comparison with its fallbacks, which is what finds
+    collapsed transcripts and quotes in custom blocks: when its text is shorter than the
+    page's prose (`enough`), the full comparison runs and its result is used."""
+    from healthcrawl.extractors import boilerplate
+
+    calls: list[bool] = []
+
+    def fake(
+        tree: etree._Element, url: str | None, *, fast: bool, comments: bool = False
+    ) -> etree._Element:
+        calls.append(fast)
+        return _body(fast_chars if fast else 2000)
+
+    monkeypatch.setattr(boilerplate, "trafilatura_body", fake)
+    body = boilerplate.main_body(etree.Element("html"), URL, RULES.keys(), enough=enough)
+    assert calls == runs
+    assert boilerplate.article_length(body) == (fast_chars if runs == [True] else 2000)
