@@ -40,6 +40,9 @@ from .sinks import Sink, sink_for
 from .state import CrawlState, Revisits, Visit, text_hash
 
 logger = logging.getLogger(__name__)
+SAFETY_NET = "healthcrawl/safety_net"
+"""Stat: records whose text is trafilatura's own choice, because our pruning lost most of the
+page's prose (extractor.method "trafilatura"; extractors/__init__.py)."""
 _REMEMBERED_OUTPUT = "healthcrawl-output.txt"
 
 
@@ -196,6 +199,8 @@ class RecordPipeline:
         if self.revisits is not None:
             self.revisits.written(visit, record)
         self.stats.inc_value("healthcrawl/records_written")
+        if record["extractor"]["method"] != "healthcrawl":  # the safety net's record
+            self.stats.inc_value(SAFETY_NET)
         return record
 
     def _refuse_written(self, visit: Visit, record: dict[str, Any], version: str) -> None:

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from healthcrawl.output.pipeline import SAFETY_NET
 from healthcrawl.skips import REASONS, STAT_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -78,10 +79,13 @@ def summary_line(stats: dict[str, Any], reason: str) -> str:
     """`healthcrawl summary: ...` with pages fetched, records written and the skips by reason
     (those that happened, in the order REASONS declares them)."""
     skipped = [f"{r}={stats[STAT_PREFIX + r]}" for r in REASONS if stats.get(STAT_PREFIX + r)]
+    fallback = stats.get(SAFETY_NET, 0)
     return (
         f"healthcrawl summary: {stats.get('response_received_count', 0)} pages fetched, "
         f"{stats.get('healthcrawl/records_written', 0)} records written to "
-        f"{stats.get('healthcrawl/output', '-')}; skipped: "
+        f"{stats.get('healthcrawl/output', '-')}"
+        + (f" ({fallback} by the safety net)" if fallback else "")
+        + "; skipped: "
         + (", ".join(skipped) or "none")
         + _incremental_part(stats)
         + f" (finish reason: {reason})"

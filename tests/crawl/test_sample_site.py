@@ -160,3 +160,14 @@ def test_scrapy_list() -> None:
         check=True,
     )
     assert done.stdout.split() == ["gard", "mayoclinic", "pages", "sitemap"]
+
+
+def test_safety_net_records_are_counted(site_url: str, tmp_path: Path) -> None:
+    """A page our pruning guts is written with trafilatura's own choice, and counted."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{site_url}/misc/promo-only.html\n")
+    result = crawl("pages", tmp_path, args={"urls_file": str(urls)})
+    assert [r["extractor"]["method"] for r in result.records] == ["trafilatura"]
+    assert result.records[0]["title"] == "Croup in children"
+    assert result.stats["healthcrawl/safety_net"] == 1
+    assert "1 records written to" in result.log and " (1 by the safety net); " in result.log

@@ -20,6 +20,14 @@ def test_summary_names_the_output_and_only_the_skips_that_happened() -> None:
     )
 
 
+def test_summary_counts_the_records_of_the_safety_net() -> None:
+    stats = {"healthcrawl/records_written": 5, "healthcrawl/safety_net": 2}
+    assert summary_line(stats, "finished") == (
+        "healthcrawl summary: 0 pages fetched, 5 records written to - (2 by the safety net); "
+        "skipped: none (finish reason: finished)"
+    )
+
+
 def test_summary_of_a_crawl_without_skips() -> None:
     assert summary_line({}, "shutdown") == (
         "healthcrawl summary: 0 pages fetched, 0 records written to -; skipped: none "
