@@ -27,7 +27,7 @@ from .opening import Database
 
 APPLICATION_ID = 0x48435354
 """`PRAGMA application_id` of a healthcrawl state file ("HCST")."""
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """`PRAGMA user_version`: the layout of the table below."""
 
 _SCHEMA = """
@@ -41,9 +41,19 @@ CREATE TABLE IF NOT EXISTS pages (
     record_id TEXT,           -- id of the last record written for it
     body_bytes INTEGER,       -- size of the last 200's body: what a 304 saves
     fetched_at TEXT,          -- last fetch, ISO 8601 UTC
-    status INTEGER            -- HTTP status of the last fetch (200, 304, 404, 410)
+    status INTEGER,           -- HTTP status of the last fetch (200, 304, 404, 410)
+    listed INTEGER NOT NULL DEFAULT 0  -- 1 when a sitemap listed it at its last verdict: only
+                              -- such pages can be gone from the sitemaps
 )
 """
+_MIGRATIONS = {
+    1: (
+        "ALTER TABLE pages ADD COLUMN listed INTEGER NOT NULL DEFAULT 0",
+        "UPDATE pages SET listed = 1 WHERE sitemap_lastmod IS NOT NULL",
+    ),
+}
+"""Layout N -> the statements that make it N + 1 (a layout 1 page with a stored lastmod came
+from a sitemap; one without may have, and is not counted gone from one until seen again)."""
 
 
 class StateError(RuntimeError):
@@ -64,6 +74,7 @@ class PageState:
     body_bytes: int | None
     fetched_at: str | None
     status: int | None
+    listed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,8 @@ class Visit:
     """The URL the state keys the page by: the one requested, before redirects."""
     sitemap_lastmod: str | None = None
     """The <lastmod> of the sitemap entry that listed it, stored with its verdict."""
+    listed: bool = False
+    """Whether a sitemap listed it (with or without a lastmod)."""
 
 
 def text_hash(text: str) -> str:
@@ -116,12 +129,17 @@ class CrawlState(Database):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            _check_ours(db, self.path)
+            version = _check_ours(db, self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
-            db.execute(_SCHEMA)
+            with db:  # one transaction: a layout is upgraded whole or not at all
+                db.execute("BEGIN")
+                for older in range(version, FORMAT_VERSION) if version else ():
+                    for statement in _MIGRATIONS[older]:
+                        db.execute(statement)
+                db.execute(_SCHEMA)
+                db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
         except BaseException:
             db.close()
             raise
@@ -129,34 +147,37 @@ class CrawlState(Database):
 
     def get(self, url: str) -> PageState | None:
         row = self.db.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()
-        return PageState(*row) if row else None
+        return PageState(*row[:-1], listed=bool(row[-1])) if row else None
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM pages").fetchone()[0]
 
-    def known_urls(self) -> list[str]:
-        """URLs the state holds a version of (not gone)."""
-        rows = self.db.execute("SELECT url FROM pages WHERE content_hash IS NOT NULL")
+    def listed_urls(self) -> list[str]:
+        """URLs the state holds a version of (not gone) that a sitemap listed at their last
+        verdict: the ones that can be gone from the sitemaps (a page found by its links is
+        not, whatever the sitemaps say)."""
+        rows = self.db.execute("SELECT url FROM pages WHERE content_hash IS NOT NULL AND listed")
         return [url for (url,) in rows]
 
     def record_written(self, state: PageState) -> None:
         """A 200 whose record was written (or found unchanged): its validators and hash."""
         self.db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 state.url, state.etag, state.last_modified, state.sitemap_lastmod,
                 state.content_hash, state.record_id, state.body_bytes, state.fetched_at,
-                state.status,
+                state.status, state.listed,
             ),
         )  # fmt: skip
 
     def revalidated(
-        self, url: str, fetched_at: str, status: int, sitemap_lastmod: str | None
+        self, url: str, fetched_at: str, status: int, sitemap_lastmod: str | None, listed: bool
     ) -> None:
-        """A 304: the stored version still holds; the fetch and the sitemap's lastmod are noted."""
+        """A 304: the stored version still holds; the fetch and the sitemap's entry are noted."""
         self.db.execute(
-            "UPDATE pages SET fetched_at = ?, status = ?, sitemap_lastmod = ? WHERE url = ?",
-            (fetched_at, status, sitemap_lastmod, url),
+            "UPDATE pages SET fetched_at = ?, status = ?, sitemap_lastmod = ?, listed = ? "
+            "WHERE url = ?",
+            (fetched_at, status, sitemap_lastmod, listed, url),
         )
 
     def gone(self, url: str, fetched_at: str | None = None, status: int | None = None) -> None:
@@ -170,8 +191,9 @@ class CrawlState(Database):
         )
 
 
-def _check_ours(db: sqlite3.Connection, path: Path) -> None:
-    """Refuse a file that is not an empty database or one of ours, naming it."""
+def _check_ours(db: sqlite3.Connection, path: Path) -> int:
+    """Refuse a file that is not an empty database or one of ours, naming it; its layout
+    version (0: a new file)."""
     try:
         application_id = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -179,7 +201,7 @@ def _check_ours(db: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as error:
         raise StateError(f"crawl state {path}: not a SQLite database ({error})") from None
     if application_id == 0 and tables == 0:
-        return
+        return 0
     if application_id != APPLICATION_ID:
         raise StateError(
             f"crawl state {path}: another program's SQLite database (application_id "
@@ -190,6 +212,7 @@ def _check_ours(db: sqlite3.Connection, path: Path) -> None:
             f"crawl state {path}: layout {version} is newer than this healthcrawl's "
             f"{FORMAT_VERSION}; upgrade healthcrawl"
         )
+    return version
 
 
 class Revisits:
@@ -205,7 +228,9 @@ class Revisits:
         url = _state_url(visit)
         known = self.state.get(url)
         fetched_at = _iso(visit.page.fetched_at)
-        self.state.revalidated(url, fetched_at, visit.page.status, visit.sitemap_lastmod)
+        self.state.revalidated(
+            url, fetched_at, visit.page.status, visit.sitemap_lastmod, visit.listed
+        )
         self.count("incremental/unchanged", 1)
         saved = known.body_bytes if known is not None and known.body_bytes else 0
         self.count("incremental/bytes_saved", saved)
@@ -242,6 +267,7 @@ class Revisits:
                 body_bytes=len(page.body),
                 fetched_at=_iso(page.fetched_at),
                 status=page.status,
+                listed=visit.listed,
             )
         )
 

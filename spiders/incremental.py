@@ -177,7 +177,9 @@ class SitemapRevisits(BaseSpiderMiddleware):
     def get_processed_item(self, item: Any, response: Response | None) -> Any:
         if not isinstance(item, Page) or response is None or response.request is None:
             return item
-        return Visit(item, requested_url(response.request), response.meta.get(SITEMAP_LASTMOD))
+        meta = response.meta
+        listed = SITEMAP_LASTMOD in meta
+        return Visit(item, requested_url(response.request), meta.get(SITEMAP_LASTMOD), listed)
 
     def _reads_sitemap(self, request: Request | None) -> bool:
         callback = request.callback if request is not None else None
@@ -212,6 +214,6 @@ class SitemapRevisits(BaseSpiderMiddleware):
             )
             logger.info("pages left out of the sitemaps are not looked for: %s", why)
             return
-        for url in self.state.known_urls():
+        for url in self.state.listed_urls():
             if urlsplit(url).netloc in self.hosts and url not in self.asked:
                 self.changes.gone(url, "not in the sitemap")

@@ -27,10 +27,15 @@ REQUESTED = "https://example.org/old-topic"
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def page(body: bytes = b"<html>x</html>", status: int = 200, lastmod: str | None = None) -> Visit:
+def page(
+    body: bytes = b"<html>x</html>",
+    status: int = 200,
+    lastmod: str | None = None,
+    listed: bool = True,
+) -> Visit:
     """A page fetched from URL after a redirect from REQUESTED, listed with `lastmod`."""
     headers = {"ETag": '"v1"', "Last-Modified": "Sun, 01 Mar 2026"}
-    return Visit(Page(URL, body, headers, status, WHEN), REQUESTED, lastmod)
+    return Visit(Page(URL, body, headers, status, WHEN), REQUESTED, lastmod, listed)
 
 
 def record(text: str, change: str | None = "new") -> dict[str, object]:
@@ -102,6 +107,7 @@ def test_revisits_new_changed_unchanged_and_304(tmp_path: Path) -> None:
             body_bytes=len(b"<html>twelve</html>"),
             fetched_at="2026-03-01T12:00:00Z",
             status=200,
+            listed=True,
         )
         assert revisits.change(page(lastmod="2026-03-02"), record("Fever.\n")) is None
         assert state.get(REQUESTED).sitemap_lastmod == "2026-03-02"  # type: ignore[union-attr]
@@ -120,10 +126,10 @@ def test_revisits_new_changed_unchanged_and_304(tmp_path: Path) -> None:
 def test_gone_forgets_the_version_but_keeps_the_record_id(tmp_path: Path) -> None:
     with CrawlState(tmp_path / "state.sqlite") as state:
         Revisits(state, lambda stat, n: None).written(page(lastmod="2026"), record("Text."))
-        assert state.known_urls() == [REQUESTED]
+        assert state.listed_urls() == [REQUESTED]
         state.gone(REQUESTED, "2026-03-02T00:00:00Z", 410)
         gone = state.get(REQUESTED)
-        assert state.known_urls() == []
+        assert state.listed_urls() == []
     assert gone is not None
     assert (gone.content_hash, gone.etag, gone.sitemap_lastmod, gone.record_id, gone.status) == (
         None,
@@ -178,7 +184,44 @@ def test_newer_layout_is_refused(tmp_path: Path) -> None:
     with CrawlState(path):
         pass
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version=2")
+    db.execute("PRAGMA user_version=3")
     db.close()
-    with pytest.raises(StateError, match="layout 2 is newer than this healthcrawl's 1"):
+    with pytest.raises(StateError, match="layout 3 is newer than this healthcrawl's 2"):
         CrawlState(path).open()
+
+
+def test_only_pages_a_sitemap_listed_can_be_gone_from_it(tmp_path: Path) -> None:
+    """A page found by its links (no sitemap entry) is never "gone from the sitemaps"; one
+    listed and then found by links only is not either, once its verdict says so."""
+    with CrawlState(tmp_path / "state.sqlite") as state:
+        revisits = Revisits(state, lambda stat, n: None)
+        revisits.written(page(listed=False), record("Text."))
+        assert state.listed_urls() == []
+        revisits.not_modified(page(b"", status=304, listed=True))
+        assert state.listed_urls() == [REQUESTED]
+        revisits.not_modified(page(b"", status=304, listed=False))
+        assert state.listed_urls() == []
+
+
+def test_a_layout_1_state_is_upgraded_in_place(tmp_path: Path) -> None:
+    """Layout 1 had no `listed`: a page with a stored lastmod came from a sitemap."""
+    path = tmp_path / "state.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "PRAGMA application_id=1212371796; PRAGMA user_version=1;"
+        "CREATE TABLE pages (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
+        " sitemap_lastmod TEXT, content_hash TEXT, record_id TEXT, body_bytes INTEGER,"
+        " fetched_at TEXT, status INTEGER);"
+        "INSERT INTO pages VALUES ('https://a.example/1', NULL, NULL, '2026-01-01', 'h1', 'r1',"
+        " 10, '2026-01-02T00:00:00Z', 200);"
+        "INSERT INTO pages VALUES ('https://a.example/2', NULL, NULL, NULL, 'h2', 'r2', 10,"
+        " '2026-01-02T00:00:00Z', 200);"
+    )
+    old.close()
+    with CrawlState(path) as state:
+        assert state.listed_urls() == ["https://a.example/1"]
+        assert state.get("https://a.example/2") == PageState(
+            "https://a.example/2", None, None, None, "h2", "r2", 10, "2026-01-02T00:00:00Z", 200
+        )
+    with sqlite3.connect(path) as reopened:
+        assert reopened.execute("PRAGMA user_version").fetchone() == (2,)
