@@ -16,7 +16,7 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "text/html").split(";")[0].strip().lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Page:
     url: str | None
     """The final URL (after redirects); None for a saved page whose URL is unknown."""
@@ -32,6 +32,10 @@ class Page:
     def __post_init__(self) -> None:
         lowered = {name.lower(): value for name, value in self.headers.items()}
         object.__setattr__(self, "headers", lowered)
+
+    def __repr__(self) -> str:
+        """Without the body: Scrapy logs a dropped item's repr, and a body is megabytes."""
+        return f"Page(url={self.url!r}, status={self.status}, body=<{len(self.body)} bytes>)"
 
     def header(self, name: str) -> str | None:
         """The header's value, or None."""

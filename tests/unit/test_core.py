@@ -39,6 +39,12 @@ def test_page_headers_are_case_insensitive() -> None:
     assert (page.status, page.fetched_at) == (200, None)
 
 
+def test_page_repr_leaves_the_body_out() -> None:
+    """Scrapy logs a dropped item's repr: one line, whatever the page's size."""
+    page = Page("https://example.org/a", b"<p>x</p>" * 1_000_000, {"ETag": '"1"'}, 404)
+    assert repr(page) == "Page(url='https://example.org/a', status=404, body=<8000000 bytes>)"
+
+
 def test_process_gives_a_validated_record_with_the_fetch_time() -> None:
     moment = datetime(2026, 11, 30, 14, 5, 9, tzinfo=UTC)
     record = process(Page(URL, ARTICLE.encode("utf-8"), fetched_at=moment))
