@@ -82,6 +82,9 @@ def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) ->
         wrapper.tag = "dd"
     if "block_spacing" in rules and body is not None:
         _space_blocks(body)
+    if "block_spans" in rules and body is not None:
+        for span in _block_spans(body):
+            span.tag = "div"
     if "named_anchors" in rules:  # a named anchor is not a link: it must not raise link density
         _unwrap(tree, compiled("//body//a[not(@href)]")(tree))
     if "styled_headings" in rules:
@@ -101,6 +104,29 @@ def normalise(tree: etree._Element, profile: Profile, rules: Collection[str]) ->
     if profile.keep_hidden:
         for element in compiled("//*[@hidden]")(tree):
             del element.attrib["hidden"]
+
+
+_BLOCK_CONTAINERS = frozenset({"div", "article", "section", "main", "td", "body"})
+_INLINE_FORMATTING = frozenset({"em", "i", "strong", "b", "u"})
+
+
+def _block_spans(body: etree._Element) -> list[etree._Element]:
+    """<span>s that hold a block's text by themselves and have inline formatting: trafilatura,
+    keeping formatting, splits such a span before its first <em> and strips the space after
+    it ("the entire *AppleInsider*staff"); read as a <div>, it keeps the sentence whole. A
+    span with text or inline elements beside it is part of a line, and stays."""
+    spans = []
+    for span in body.iter("span"):
+        parent = span.getparent()
+        if parent is None or parent.tag not in _BLOCK_CONTAINERS:
+            continue
+        if not any(child.tag in _INLINE_FORMATTING for child in span):
+            continue
+        if (parent.text or "").strip() or any((s.tail or "").strip() for s in parent):
+            continue
+        if all(s.tag in _BLOCKS or not s.text_content().strip() for s in parent if s is not span):
+            spans.append(span)
+    return spans
 
 
 _DIVS_IN_SIMPLE_ITEMS = etree.XPath("//li[not(.//ul or .//ol or .//table or .//p)]//div")

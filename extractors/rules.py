@@ -16,6 +16,7 @@ RULES: dict[str, str] = {
     "unknown_elements": "read custom elements (<app-x>, web components) as <div>/<span>",
     "named_anchors": "unwrap <a> without href, so named anchors do not count as links",
     "block_spacing": "keep a space where block elements meet, as a browser's line break does",
+    "block_spans": "read a <span> alone in a block container as a <div> (spaces around its <em>s)",
     "styled_headings": "read short divs whose class says 'heading' as headings",
     "article_container": "join an article split into several body chunks; its text divs are <p>",
     "fast_first": "run trafilatura's fast mode first, its full comparison only when needed",

@@ -6,7 +6,8 @@ what trafilatura alone finds (the safety net); reference headings wrapped in lin
 <summary>, and reference lists marked up without a heading; a page that is all comments; text
 of adjacent blocks run together; fast mode's result trusted when it is short of the page's
 prose; related-post cards counted as prose; FAQ accordions marked up as tab lists removed as
-tab bars. A page without </html> is covered in test_bad_input.py.
+tab bars; words glued around the emphasis of a span that holds a block by itself. A page
+without </html> is covered in test_bad_input.py.
 """
 
 from __future__ import annotations
@@ -270,3 +271,35 @@ def test_fast_mode_result_shorter_than_the_prose_runs_the_full_comparison(
     body = boilerplate.main_body(etree.Element("html"), URL, RULES.keys(), enough=enough)
     assert calls == runs
     assert boilerplate.article_length(body) == (fast_chars if runs == [True] else 2000)
+
+
+ALONE = (
+    "<span>Some words about the keyboard.<br><br>In regards to reliability, across the entire "
+    "<em>AppleInsider</em> staff, exactly one unit had to be replaced, the same failure rate as "
+    "the 2012 through 2015 keyboards. We will keep collecting data on the 2019 refresh.</span>"
+)
+"""A span holding a block of an article's text by itself, with an <em> in a sentence."""
+
+
+@pytest.mark.parametrize(
+    ("disable", "joined"),
+    [((), "entire AppleInsider staff, "), (("block_spans",), "AppleInsiderstaff, ")],
+)
+def test_a_span_alone_in_its_block_keeps_the_spaces_around_its_emphasis(
+    disable: tuple[str, ...], joined: str
+) -> None:
+    """trafilatura, keeping formatting, glues such a span's emphasis to the next word (its
+    issue 661); the block_spans rule reads the span as a <div>. If trafilatura fixes it, the
+    second case fails and the rule can go."""
+    body = f"<article><h1>Review</h1><p>{SENTENCE * 2}</p>{ALONE}<p>{SENTENCE}</p></article>"
+    assert joined in extract_valid(_page(body), URL, disable=set(disable)).text
+
+
+def test_a_span_inside_a_line_stays_inline() -> None:
+    body = (
+        f"<article><h1>ALS</h1><p>{SENTENCE * 2}</p><p>The disease is called "
+        "<span>motor <em>neurone</em> disease</span> in the UK, and Lou Gehrig's disease in the "
+        "US, after the baseball player who had it.</p></article>"
+    )
+    text = extract_valid(_page(body), URL).text
+    assert "\n\nThe disease is called motor neurone disease in the UK, and Lou Gehrig" in text
