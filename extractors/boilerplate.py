@@ -123,25 +123,29 @@ def prose_lengths(tree: etree._Element) -> dict[etree._Element, int]:
     """Each paragraph of prose (a <p> of a sentence or more, mostly not link text) and its
     length: what an article is made of, whatever its containers are called."""
     prose = {}
+    runs: dict[etree._Element, int] = {}
     for paragraph in tree.iter("p"):
         length = len(paragraph.text_content())
-        if length >= _PROSE_MIN_CHARS and not _in_cards(paragraph):
+        if length >= _PROSE_MIN_CHARS and not _in_cards(paragraph, runs):
             linked = sum(len(a.text_content()) for a in paragraph.iter("a"))
             if linked * 2 < length:
                 prose[paragraph] = length
     return prose
 
 
-def _in_cards(paragraph: etree._Element) -> bool:
+def _in_cards(paragraph: etree._Element, runs: dict[etree._Element, int]) -> bool:
     """Inside one of a run of sibling <article>s nested in another <article>: "you may also
     like" cards, whose teasers are other pages' prose, not this one's. (A run of articles
-    that is not nested is a thread's posts or a feed: those are the page's content.)"""
+    that is not nested is a thread's posts or a feed: those are the page's content.) `runs`
+    remembers each parent's count of <article> children: counted once, not per paragraph."""
     articles = paragraph.iterancestors("article")
     card, outer = next(articles, None), next(articles, None)
-    if card is None or outer is None:
+    parent = card.getparent() if card is not None and outer is not None else None
+    if parent is None:
         return False
-    parent = card.getparent()
-    return parent is not None and sum(child.tag == "article" for child in parent) >= _CARD_RUN
+    if parent not in runs:
+        runs[parent] = sum(child.tag == "article" for child in parent)
+    return runs[parent] >= _CARD_RUN
 
 
 def _holds_prose(element: etree._Element, prose: dict[etree._Element, int], most: float) -> bool:

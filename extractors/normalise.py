@@ -116,16 +116,16 @@ def _block_spans(body: etree._Element) -> list[etree._Element]:
     it ("the entire *AppleInsider*staff"); read as a <div>, it keeps the sentence whole. A
     span with text or inline elements beside it is part of a line, and stays."""
     spans = []
-    for span in body.iter("span"):
-        parent = span.getparent()
-        if parent is None or parent.tag not in _BLOCK_CONTAINERS:
+    parents = {span.getparent() for span in body.iter("span")} - {None}
+    for parent in parents:
+        if parent.tag not in _BLOCK_CONTAINERS or (parent.text or "").strip():
             continue
-        if not any(child.tag in _INLINE_FORMATTING for child in span):
+        if any((child.tail or "").strip() for child in parent):
             continue
-        if (parent.text or "").strip() or any((s.tail or "").strip() for s in parent):
-            continue
-        if all(s.tag in _BLOCKS or not s.text_content().strip() for s in parent if s is not span):
-            spans.append(span)
+        inline = [c for c in parent if c.tag not in _BLOCKS and c.text_content().strip()]
+        if len(inline) == 1 and inline[0].tag == "span":
+            if any(child.tag in _INLINE_FORMATTING for child in inline[0]):
+                spans.append(inline[0])
     return spans
 
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from healthcrawl.extractors import TooManyElementsError, extract, parse
+from healthcrawl.extractors.boilerplate import prose_lengths
 from healthcrawl.extractors.bullets import split_term
-from healthcrawl.extractors.normalise import _unwrap
+from healthcrawl.extractors.normalise import _block_spans, _unwrap
 from healthcrawl.extractors.parse import decode_html, parse_html, sanitise_text
 from healthcrawl.extractors.record import Reference
 from healthcrawl.extractors.references import _clean, parse_reference, parse_references
@@ -75,6 +76,14 @@ def _split_bold(bold: str) -> tuple[str | None, str]:
     return split_term(_bold_item(bold), bold + " rest of the item")
 
 
+def _prose_of(page: str) -> None:
+    prose_lengths(parse_html(page, URL))
+
+
+def _block_spans_of(page: str) -> None:
+    _block_spans(parse_html(page, URL).find("body"))
+
+
 def _unwrap_anchors(page: str) -> None:
     tree = parse_html(page, URL)
     _unwrap(tree, tree.xpath("//a[not(@href)]"))
@@ -132,6 +141,18 @@ def _unwrap_anchors(page: str) -> None:
             lambda n: "<p>" + "<a name='x'>y</a>" * (n // 17) + "</p>",
             68_000,  # 4,000 and 40,000 anchors in one paragraph; drop_tag() each: 0.05 -> 3.4 s
             id="named-anchor-unwrap",
+        ),
+        pytest.param(
+            _prose_of,
+            lambda n: "<article><div>" + f"<article><p>{'x' * 90}</p></article>" * (n // 110),
+            220_000,  # 2,000 and 20,000 teaser cards in one run: per-paragraph counts took 42 s
+            id="card-run-count",
+        ),
+        pytest.param(
+            _block_spans_of,
+            lambda n: "<div>" + "<span><em>x</em></span>" * (n // 24),
+            48_000,  # 2,000 and 20,000 spans in one div: per-span sibling scans took 35 s
+            id="block-spans",
         ),
     ],
 )
