@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -72,15 +73,21 @@ class ChangeLog:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        """The crawl state's, opened, or NotConfigured when the crawl is not incremental."""
+    def for_crawler(cls, crawler: Crawler) -> Self:
+        """The crawl's one change log and state connection, shared by both middlewares and
+        closed when the engine stops (after every spider_closed handler, which find pages
+        gone); NotConfigured when the crawl is not incremental."""
+        if crawler in _CHANGE_LOGS:
+            return _CHANGE_LOGS[crawler]
         path = crawler.settings.get("HEALTHCRAWL_STATE")
         if not path or crawler.spidercls is None:
             raise NotConfigured
         state = CrawlState(Path(path))
         state.open()  # a foreign or corrupt file fails the crawl here, before any request
+        crawler.signals.connect(state.close, signal=signals.engine_stopped, weak=False)
         output = output_for(crawler.settings, crawler.spidercls.name)
-        return cls(state, changes_path(output.path), crawler.stats)
+        changes = _CHANGE_LOGS[crawler] = cls(state, changes_path(output.path), crawler.stats)
+        return changes
 
     def gone(self, url: str, reason: str, status: int | None = None) -> None:
         """Note a page the state holds a version of as gone (the log line first: a kill
@@ -97,6 +104,9 @@ class ChangeLog:
         logger.info("gone (%s): %s, record %s", reason, url, known.record_id)
 
 
+_CHANGE_LOGS: WeakKeyDictionary[Crawler, ChangeLog] = WeakKeyDictionary()
+
+
 class ConditionalRequestMiddleware:
     def __init__(self, crawler: Crawler, changes: ChangeLog) -> None:
         self.stats = crawler.stats
@@ -105,12 +115,7 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = cls(crawler, ChangeLog.from_crawler(crawler))
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
-    def spider_closed(self, spider: Spider) -> None:
-        self.state.close()
+        return cls(crawler, ChangeLog.for_crawler(crawler))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         known = self.state.get(requested_url(request))
@@ -154,7 +159,7 @@ class SitemapRevisits(BaseSpiderMiddleware):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         revalidate = crawler.settings.getbool("HEALTHCRAWL_REVALIDATE")
-        middleware = cls(crawler, ChangeLog.from_crawler(crawler), revalidate)
+        middleware = cls(crawler, ChangeLog.for_crawler(crawler), revalidate)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -195,10 +200,7 @@ class SitemapRevisits(BaseSpiderMiddleware):
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        try:
-            self.find_unlisted(reason)
-        finally:
-            self.state.close()
+        self.find_unlisted(reason)
 
     def find_unlisted(self, reason: str) -> None:
         """Pages gone from the sitemaps, once the crawl has read them all and finished (a
